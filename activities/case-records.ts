@@ -1,0 +1,72 @@
+/**
+ * The read model: a projection of every case into Postgres for lists, filters and dashboards.
+ * Each event is written once, keyed by (case_id, seq); the projection onto `cases` happens in the same
+ * transaction and only when the event row was new, so a retried activity changes nothing.
+ */
+import type { Pool } from '../infra/db/pool.js';
+import { withTransaction } from '../infra/db/pool.js';
+import type { CaseEvent } from '../workflows/definitions.js';
+
+export function caseRecordActivities(deps: { pool: Pool }) {
+  return {
+    async recordCaseEvent(event: CaseEvent): Promise<{ written: boolean }> {
+      return withTransaction(deps.pool, async (db) => {
+        if (event.kind === 'case-opened') {
+          await db.query(
+            `INSERT INTO cases (id, type, workflow_id, organization_id, person_id, status, current_step, rule_set,
+                                opened_at, updated_at, last_seq)
+             VALUES ($1, $2, $3, $4, $5, 'open', NULL, $6, $7, $7, 0)
+             ON CONFLICT (id) DO NOTHING`,
+            [event.caseId, event.type, event.workflowId, event.organizationId, event.personId, event.ruleSet, event.at],
+          );
+        }
+        const { step, data } = eventColumns(event);
+        const inserted = await db.query(
+          `INSERT INTO case_events (case_id, seq, kind, step, occurred_at, data)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (case_id, seq) DO NOTHING`,
+          [event.caseId, event.seq, event.kind, step, event.at, data],
+        );
+        if (inserted.rowCount === 0) return { written: false };
+
+        switch (event.kind) {
+          case 'case-opened':
+          case 'step-entered':
+            await db.query(
+              `UPDATE cases SET current_step = $2, updated_at = $3, last_seq = $4 WHERE id = $1 AND last_seq < $4`,
+              [event.caseId, event.step, event.at, event.seq],
+            );
+            break;
+          case 'step-completed':
+            await db.query(`UPDATE cases SET updated_at = $2, last_seq = $3 WHERE id = $1 AND last_seq < $3`, [
+              event.caseId,
+              event.at,
+              event.seq,
+            ]);
+            break;
+          case 'case-closed':
+            await db.query(
+              `UPDATE cases SET status = $2, current_step = NULL, closed_at = $3, updated_at = $3, last_seq = $4
+               WHERE id = $1 AND last_seq < $4`,
+              [event.caseId, event.status, event.at, event.seq],
+            );
+            break;
+        }
+        return { written: true };
+      });
+    },
+  };
+}
+
+function eventColumns(event: CaseEvent): { step: string | null; data: Record<string, unknown> } {
+  switch (event.kind) {
+    case 'case-opened':
+      return { step: event.step, data: { ruleSet: event.ruleSet } };
+    case 'step-entered':
+      return { step: event.step, data: {} };
+    case 'step-completed':
+      return { step: event.step, data: { ...event.data } };
+    case 'case-closed':
+      return { step: null, data: { status: event.status, reason: event.reason } };
+  }
+}

@@ -1,0 +1,15 @@
+import type { Pool } from '../infra/db/pool.js';
+import { caseRecordActivities } from './case-records.js';
+
+export interface ActivityDeps {
+  readonly pool: Pool;
+}
+
+/** The object registered on the worker. Dependencies come in here (no globals), so tests can pass their own. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...caseRecordActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,152 @@
+/**
+ * The only reader of `process.env`. Entry points call `loadConfig()` once and pass the frozen result down.
+ * Every variable is validated here; a bad value fails fast with a message that names the variable and the fix.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(fallback);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port(3000),
+  PUBLIC_URL: z.preprocess(emptyToUndefined, z.url('must be an absolute URL such as http://localhost:3000').optional()),
+  DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.data')),
+  TOOLS_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.tools')),
+
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL such as postgres://user@127.0.0.1:5432/admissions')
+      .optional(),
+  ),
+  PG_PORT: port(54329),
+  PG_DATA_DIR: optionalString,
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('admissions'),
+  TEMPORAL_TLS: z.preprocess(emptyToUndefined, bool.optional()),
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_TEST_SERVER_PATH: optionalString,
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+});
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly logLevel: string;
+  readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly dataDir: string;
+  readonly toolsDir: string;
+  readonly database: {
+    /** Set: use this server. Unset: start an embedded server under `embeddedDataDir`. */
+    readonly url: string | undefined;
+    readonly embeddedPort: number;
+    readonly embeddedDataDir: string;
+  };
+  readonly temporal: {
+    /** Set: connect to this existing server. Unset: `npm start` runs a local dev server. */
+    readonly address: string | undefined;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly tls: boolean | { readonly certPath: string; readonly keyPath: string };
+    readonly apiKey: string | undefined;
+    readonly cliPath: string | undefined;
+    readonly testServerPath: string | undefined;
+    readonly devPort: number;
+    readonly uiPort: number;
+    readonly devDbFile: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? '?');
+        return `${name}=${JSON.stringify(env[name] ?? '')}: ${i.message}. Fix the variable or unset it to use the default.`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
+    problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together (mTLS needs both files).');
+  }
+  if (e.TEMPORAL_ADDRESS === undefined && (e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CERT_PATH)) {
+    problems.push('TEMPORAL_API_KEY / TEMPORAL_TLS_* are set but TEMPORAL_ADDRESS is not: set the address of the server they are for.');
+  }
+  if (e.TEMPORAL_ADDRESS !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(e.TEMPORAL_ADDRESS)) {
+    problems.push(`TEMPORAL_ADDRESS=${JSON.stringify(e.TEMPORAL_ADDRESS)}: must be host:port, e.g. my-ns.tmprl.cloud:7233.`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const tls =
+    e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
+      ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH }
+      : (e.TEMPORAL_TLS ?? e.TEMPORAL_API_KEY !== undefined);
+
+  return deepFreeze({
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}` },
+    dataDir: e.DATA_DIR,
+    toolsDir: e.TOOLS_DIR,
+    database: {
+      url: e.DATABASE_URL,
+      embeddedPort: e.PG_PORT,
+      embeddedDataDir: e.PG_DATA_DIR ?? path.join(e.DATA_DIR, 'postgres'),
+    },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls,
+      apiKey: e.TEMPORAL_API_KEY,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
+      devPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      devDbFile: path.join(e.DATA_DIR, 'temporal.sqlite'),
+    },
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,114 @@
+/** SQL for cases and the people they are about. One function per statement, parameterised. */
+import type { Queryable } from '../pool.js';
+
+export interface CaseListFilter {
+  readonly status?: string | undefined;
+  readonly step?: string | undefined;
+  readonly organizationId?: string | undefined;
+  readonly limit: number;
+  /** Keyset cursor: the last row of the previous page. */
+  readonly after?: { readonly openedAt: string; readonly id: string } | undefined;
+}
+
+export interface CaseRow {
+  readonly id: string;
+  readonly type: string;
+  readonly status: string;
+  readonly currentStep: string | null;
+  readonly organizationId: string;
+  readonly personId: string | null;
+  readonly personName: string | null;
+  readonly ruleSet: string;
+  readonly openedAt: string;
+  readonly closedAt: string | null;
+  readonly updatedAt: string;
+}
+
+const CASE_COLUMNS = `c.id, c.type, c.status, c.current_step AS "currentStep", c.organization_id AS "organizationId",
+  c.person_id AS "personId", p.full_name AS "personName", c.rule_set AS "ruleSet",
+  to_json(c.opened_at) #>> '{}' AS "openedAt", to_json(c.closed_at) #>> '{}' AS "closedAt",
+  to_json(c.updated_at) #>> '{}' AS "updatedAt"`;
+
+export async function listCases(db: Queryable, f: CaseListFilter): Promise<CaseRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.status) add('c.status = ?', f.status);
+  if (f.step) add('c.current_step = ?', f.step);
+  if (f.organizationId) add('c.organization_id = ?', f.organizationId);
+  if (f.after) {
+    params.push(f.after.openedAt, f.after.id);
+    where.push(`(c.opened_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(f.limit);
+  const { rows } = await db.query<CaseRow>(
+    `SELECT ${CASE_COLUMNS}
+       FROM cases c LEFT JOIN people p ON p.id = c.person_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY c.opened_at DESC, c.id DESC
+      LIMIT $${params.length}`,
+    params,
+  );
+  return rows;
+}
+
+export async function getCase(db: Queryable, id: string): Promise<CaseRow | undefined> {
+  const { rows } = await db.query<CaseRow>(
+    `SELECT ${CASE_COLUMNS} FROM cases c LEFT JOIN people p ON p.id = c.person_id WHERE c.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+export interface CaseEventRow {
+  readonly seq: number;
+  readonly kind: string;
+  readonly step: string | null;
+  readonly occurredAt: string;
+  readonly data: Record<string, unknown>;
+}
+
+export async function getCaseEvents(db: Queryable, caseId: string): Promise<CaseEventRow[]> {
+  const { rows } = await db.query<CaseEventRow>(
+    `SELECT seq, kind, step, to_json(occurred_at) #>> '{}' AS "occurredAt", data
+       FROM case_events WHERE case_id = $1 ORDER BY seq`,
+    [caseId],
+  );
+  return rows;
+}
+
+export async function organizationExists(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM organizations WHERE id = $1', [id]);
+  return (rowCount ?? 0) > 0;
+}
+
+export async function personExists(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM people WHERE id = $1', [id]);
+  return (rowCount ?? 0) > 0;
+}
+
+export async function insertPerson(db: Queryable, p: { fullName: string; dateOfBirth: string }): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    'INSERT INTO people (full_name, date_of_birth) VALUES ($1, $2) RETURNING id',
+    [p.fullName, p.dateOfBirth],
+  );
+  return rows[0]!.id;
+}
+
+/** Undo of insertPerson when the case could not be started; never deletes a person a case refers to. */
+export async function deleteUnreferencedPerson(db: Queryable, id: string): Promise<void> {
+  await db.query('DELETE FROM people p WHERE p.id = $1 AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id)', [
+    id,
+  ]);
+}
+
+export async function getPerson(db: Queryable, id: string): Promise<{ fullName: string; dateOfBirth: string } | null> {
+  const { rows } = await db.query<{ fullName: string; dateOfBirth: string }>(
+    'SELECT full_name AS "fullName", date_of_birth AS "dateOfBirth" FROM people WHERE id = $1',
+    [id],
+  );
+  return rows[0] ?? null;
+}

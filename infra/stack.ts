@@ -1,0 +1,121 @@
+/**
+ * The all-in-one local stack of `npm start`: Postgres (DATABASE_URL or embedded), the Temporal dev server
+ * (or TEMPORAL_ADDRESS), migrations, the worker and the API, in one process with child servers.
+ */
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createApp } from '../api/app.js';
+import { createCaseService } from '../api/cases.js';
+import { createHealthCheck } from '../api/health.js';
+import type { Config } from './config.js';
+import { migrate } from './db/migrate.js';
+import { createPool, type Pool } from './db/pool.js';
+import { openDatabase, type Database } from './postgres.js';
+import { connectClient, connectWorkerConnection, installRuntime } from './temporal.js';
+import { startDevServer, type DevServer } from './temporal-dev-server.js';
+import { ensureTemporalTools } from './tools.js';
+import { createWorker } from './worker.js';
+
+export interface Stack {
+  readonly apiUrl: string;
+  readonly temporalAddress: string;
+  readonly temporalUiUrl: string | undefined;
+  readonly databaseEmbedded: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startStack(config: Config, logger: Logger): Promise<Stack> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err) => logger.warn({ err }, 'error while stopping'));
+    }
+    cleanups.length = 0;
+  };
+
+  installRuntime(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN');
+  try {
+    const db: Database = await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.embeddedDataDir,
+      port: config.database.embeddedPort,
+      log: (line) => logger.debug({ component: 'postgres' }, line),
+      callerHandlesSignals: true,
+    });
+    cleanups.push(() => db.stop());
+    logger.info({ embedded: db.embedded }, 'postgres ready');
+    await migrate(db.url, (msg) => logger.info(msg));
+    const pool: Pool = createPool(db.url);
+    cleanups.push(() => pool.end());
+
+    let address = config.temporal.address;
+    let uiUrl: string | undefined;
+    if (address === undefined) {
+      const tools = await ensureTemporalTools({
+        toolsDir: config.toolsDir,
+        cliPath: config.temporal.cliPath,
+        testServerPath: config.temporal.testServerPath,
+        log: (msg) => logger.info(msg),
+      });
+      const dev: DevServer = await startDevServer({
+        cliPath: tools.temporalCli,
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        dbFile: config.temporal.devDbFile,
+        namespace: config.temporal.namespace,
+        log: (line) => logger.debug({ component: 'temporal' }, line),
+      });
+      cleanups.push(() => dev.stop());
+      address = dev.address;
+      uiUrl = dev.uiUrl;
+    }
+    const target = { ...config.temporal, address };
+
+    const client: Client = await connectClient(target);
+    cleanups.push(() => client.connection.close());
+    const workerConnection: NativeConnection = await connectWorkerConnection(target);
+    cleanups.push(() => workerConnection.close());
+    const worker: Worker = await createWorker({
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps: { pool },
+    });
+    const running = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+    running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+
+    const app = createApp({
+      cases: createCaseService({ client, pool, taskQueue: config.temporal.taskQueue }),
+      health: createHealthCheck({ pool, client }),
+      logger,
+    });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+
+    return {
+      apiUrl: config.http.publicUrl,
+      temporalAddress: address,
+      temporalUiUrl: uiUrl,
+      databaseEmbedded: db.embedded,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

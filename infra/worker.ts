@@ -1,0 +1,62 @@
+/**
+ * The worker: runs the workflows and their activities. `createWorker` is the composition root used by
+ * `npm start`, the tests and the production entry below (`tsx infra/worker.ts`).
+ */
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly deps: ActivityDeps;
+  /** A prebuilt bundle (tests bundle once per file); default: bundle `workflows/index.ts` now. */
+  readonly workflowBundle?: WorkflowBundleOption;
+}
+
+export function createWorker(opts: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(opts.deps),
+  });
+}
+
+async function main(): Promise<void> {
+  const { loadConfig } = await import('./config.js');
+  const { createPool } = await import('./db/pool.js');
+  const { connectWorkerConnection, installRuntime } = await import('./temporal.js');
+  installRuntime('INFO');
+  const config = loadConfig();
+  if (!config.database.url || !config.temporal.address) {
+    throw new Error(
+      'The standalone worker needs DATABASE_URL and TEMPORAL_ADDRESS (it joins an existing stack). ' +
+        'For a local all-in-one stack run `npm start` instead.',
+    );
+  }
+  const pool = createPool(config.database.url);
+  const connection = await connectWorkerConnection({ ...config.temporal, address: config.temporal.address });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: { pool },
+  });
+  // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
+  console.log(JSON.stringify({ msg: 'worker ready', taskQueue: config.temporal.taskQueue }));
+  await worker.run();
+  await connection.close();
+  await pool.end();
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../infra/config.js';
+
+describe('loadConfig', () => {
+  it('gives working defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.http).toMatchObject({ host: '127.0.0.1', port: 3000, publicUrl: 'http://localhost:3000' });
+    expect(c.database.url).toBeUndefined();
+    expect(c.database.embeddedDataDir).toMatch(/\.data\/postgres$/);
+    expect(c.temporal).toMatchObject({ address: undefined, namespace: 'default', taskQueue: 'admissions', devPort: 7233, uiPort: 8233, tls: false });
+    expect(Object.isFrozen(c.temporal)).toBe(true);
+  });
+
+  it('names the variable and the fix for each bad value', () => {
+    const attempt = () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TEMPORAL_TLS: 'maybe' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/PORT="eighty": must be a number/);
+      expect(problems).toMatch(/DATABASE_URL="mysql:\/\/x": must be a postgres:\/\/ URL/);
+      expect(problems).toMatch(/TEMPORAL_TLS="maybe": must be true or false/);
+    }
+  });
+
+  it('rejects half of an mTLS pair and credentials without an address', () => {
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'x.tmprl.cloud:7233', TEMPORAL_TLS_CERT_PATH: '/c.pem' })).toThrow(/must be set together/);
+    expect(() => loadConfig({ TEMPORAL_API_KEY: 'k' })).toThrow(/TEMPORAL_ADDRESS is not/);
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'http://x:7233' })).toThrow(/must be host:port/);
+  });
+
+  it('turns on TLS for an API key (Temporal Cloud) and reads an existing server', () => {
+    const c = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'secret' });
+    expect(c.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', tls: true, apiKey: 'secret' });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).database.url).toBeUndefined();
+  });
+});

@@ -1,0 +1,2 @@
+// The one module the worker bundles: it exports every workflow type (their names are persisted: public API).
+export { admissionWorkflow } from './admission.js';

@@ -1,0 +1,5 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { READ_MODEL_WRITES } from './policies.js';
+
+export const readModel = proxyActivities<Pick<Activities, 'recordCaseEvent'>>(READ_MODEL_WRITES);
