@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
     // Temporal's worker is a native addon: keep the default `forks` pool (stable with native code).
     pool: 'forks',
     testTimeout: 60_000,
