@@ -31,10 +31,18 @@ export function caseRecordActivities(deps: { pool: Pool }) {
 
         switch (event.kind) {
           case 'case-opened':
-          case 'step-entered':
             await db.query(
-              `UPDATE cases SET current_step = $2, updated_at = $3, last_seq = $4 WHERE id = $1 AND last_seq < $4`,
+              `UPDATE cases SET current_step = $2, current_step_due_on = NULL, updated_at = $3, last_seq = $4
+               WHERE id = $1 AND last_seq < $4`,
               [event.caseId, event.step, event.at, event.seq],
+            );
+            break;
+          case 'step-entered':
+          case 'step-due-changed':
+            await db.query(
+              `UPDATE cases SET current_step = $2, current_step_due_on = $3, updated_at = $4, last_seq = $5
+               WHERE id = $1 AND last_seq < $5`,
+              [event.caseId, event.step, event.dueOn ?? null, event.at, event.seq],
             );
             break;
           case 'step-completed':
@@ -46,7 +54,8 @@ export function caseRecordActivities(deps: { pool: Pool }) {
             break;
           case 'case-closed':
             await db.query(
-              `UPDATE cases SET status = $2, current_step = NULL, closed_at = $3, updated_at = $3, last_seq = $4
+              `UPDATE cases SET status = $2, current_step = NULL, current_step_due_on = NULL, closed_at = $3, updated_at = $3,
+                                last_seq = $4
                WHERE id = $1 AND last_seq < $4`,
               [event.caseId, event.status, event.at, event.seq],
             );
@@ -63,7 +72,8 @@ function eventColumns(event: CaseEvent): { step: string | null; data: Record<str
     case 'case-opened':
       return { step: event.step, data: { ruleSet: event.ruleSet } };
     case 'step-entered':
-      return { step: event.step, data: {} };
+    case 'step-due-changed':
+      return { step: event.step, data: { dueOn: event.dueOn ?? null } };
     case 'step-completed':
       return { step: event.step, data: { ...event.data } };
     case 'case-closed':

@@ -1,4 +1,5 @@
 import type { Pool } from '../infra/db/pool.js';
+import { calendarActivities } from './calendar.js';
 import { caseRecordActivities } from './case-records.js';
 
 export interface ActivityDeps {
@@ -9,6 +10,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...caseRecordActivities(deps),
+    ...calendarActivities(deps),
   };
 }
 

@@ -1,13 +1,16 @@
 /** The Express application. `createApp` never listens: the server entry and the tests do. */
 import express, { type ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { CalendarService } from './calendar.js';
 import type { CaseService } from './cases.js';
 import type { HealthCheck } from './health.js';
 import { HttpError } from './http-errors.js';
+import { calendarRouter } from './routes/calendar.js';
 import { casesRouter } from './routes/cases.js';
 
 export interface AppDeps {
   readonly cases: CaseService;
+  readonly calendar: CalendarService;
   readonly health: HealthCheck;
   readonly logger?: Logger;
 }
@@ -23,6 +26,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
   app.use('/api/v1/cases', casesRouter(deps.cases));
+  app.use('/api/v1/calendar', calendarRouter(deps.calendar));
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`)));
 

@@ -9,7 +9,9 @@ import * as q from '../infra/db/queries/cases.js';
 import {
   assignHelperUpdate,
   awaitCaseRecordedUpdate,
+  calendarChangedSignal,
   caseWorkflowId,
+  recordAwarenessCourseUpdate,
   CURRENT_RULE_SET,
   withdrawCaseUpdate,
   type AdmissionInput,
@@ -41,7 +43,10 @@ export interface CaseListQuery extends Omit<q.CaseListFilter, 'after'> {
 export interface CaseService {
   openAdmission(input: OpenAdmissionInput): Promise<CaseSnapshot>;
   assignHelper(caseId: string, helperPersonId: string): Promise<CaseSnapshot>;
+  recordAwarenessCourse(caseId: string, certificateIssuedOn: string): Promise<CaseSnapshot>;
   withdraw(caseId: string, reason: string): Promise<CaseSnapshot>;
+  /** Tell every open case due on or after `from` that the calendar changed; returns how many were told. */
+  notifyCalendarChanged(from: string): Promise<number>;
   list(query: CaseListQuery): Promise<CaseListPage>;
   get(caseId: string): Promise<CaseDetail | undefined>;
 }
@@ -105,6 +110,27 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       }
       const handle = client.workflow.getHandle(caseWorkflowId(row.type as 'admission', caseId));
       return temporal(() => handle.executeUpdate(assignHelperUpdate, { args: [{ helperPersonId }] }));
+    },
+
+    async recordAwarenessCourse(caseId, certificateIssuedOn) {
+      const row = await requireCase(caseId);
+      const handle = client.workflow.getHandle(caseWorkflowId(row.type as 'admission', caseId));
+      return temporal(() => handle.executeUpdate(recordAwarenessCourseUpdate, { args: [{ certificateIssuedOn }] }));
+    },
+
+    async notifyCalendarChanged(from) {
+      let told = 0;
+      let after: string | null = null;
+      for (;;) {
+        const page = await q.openCasesDueFrom(pool, from, after, 200);
+        if (page.length === 0) return told;
+        // A case that closed meanwhile has nothing to recompute: ignore "not found".
+        const results = await Promise.allSettled(
+          page.map((c) => client.workflow.getHandle(caseWorkflowId(c.type as 'admission', c.id)).signal(calendarChangedSignal)),
+        );
+        told += results.filter((r) => r.status === 'fulfilled').length;
+        after = page.at(-1)!.id;
+      }
     },
 
     async withdraw(caseId, reason) {

@@ -7,10 +7,9 @@ import type { Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../api/app.js';
-import { createCaseService } from '../api/cases.js';
-import { createHealthCheck } from '../api/health.js';
+import { createAppDeps } from '../api/services.js';
 import type { Config } from './config.js';
-import { migrate } from './db/migrate.js';
+import { prepareDatabase } from './db/migrate.js';
 import { createPool, type Pool } from './db/pool.js';
 import { openDatabase, type Database } from './postgres.js';
 import { connectClient, connectWorkerConnection, installRuntime } from './temporal.js';
@@ -46,7 +45,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     });
     cleanups.push(() => db.stop());
     logger.info({ embedded: db.embedded }, 'postgres ready');
-    await migrate(db.url, (msg) => logger.info(msg));
+    await prepareDatabase(db.url, (msg) => logger.info(msg));
     const pool: Pool = createPool(db.url);
     cleanups.push(() => pool.end());
 
@@ -90,11 +89,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     });
     running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
 
-    const app = createApp({
-      cases: createCaseService({ client, pool, taskQueue: config.temporal.taskQueue }),
-      health: createHealthCheck({ pool, client }),
-      logger,
-    });
+    const app = createApp(createAppDeps({ client, pool, taskQueue: config.temporal.taskQueue, logger }));
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, () => resolve(s));
       s.once('error', reject);

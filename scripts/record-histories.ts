@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import getPort from 'get-port';
 import { createCaseService } from '../api/cases.js';
 import { loadConfig, PROJECT_ROOT } from '../infra/config.js';
-import { migrate } from '../infra/db/migrate.js';
+import { prepareDatabase } from '../infra/db/migrate.js';
 import { createPool } from '../infra/db/pool.js';
 import { insertPerson } from '../infra/db/queries/cases.js';
 import { ensureDatabase, openDatabase } from '../infra/postgres.js';
@@ -21,7 +21,8 @@ import { connectClient, connectWorkerConnection, installRuntime } from '../infra
 import { startDevServer } from '../infra/temporal-dev-server.js';
 import { ensureTemporalTools } from '../infra/tools.js';
 import { createWorker } from '../infra/worker.js';
-import { caseWorkflowId } from '../workflows/definitions.js';
+import { vietnamDate } from '../workflows/calendar/work-calendar.js';
+import { calendarChangedSignal, caseWorkflowId } from '../workflows/definitions.js';
 
 const OUT_DIR = path.join(PROJECT_ROOT, 'test', 'histories');
 const DB_NAME = 'record_histories';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const url = new URL(db.url);
   url.pathname = `/${DB_NAME}`;
   await ensureDatabase(adminUrl.toString(), DB_NAME);
-  await migrate(url.toString());
+  await prepareDatabase(url.toString());
   const pool = createPool(url.toString());
   const target = { address: temporal.address, namespace: 'default' };
   const client = await connectClient(target);
@@ -64,9 +65,19 @@ async function main(): Promise<void> {
           await cases.withdraw(c.caseId, 'Không đủ điều kiện');
           return c.caseId;
         },
+        'admission-application-due-recomputed-then-withdrawn': async () => {
+          const c = await cases.openAdmission({ organizationId, person });
+          await cases.assignHelper(c.caseId, await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }));
+          await cases.recordAwarenessCourse(c.caseId, vietnamDate(Date.now() - 30 * 86_400_000));
+          await client.workflow.getHandle(caseWorkflowId('admission', c.caseId)).signal(calendarChangedSignal);
+          await cases.withdraw(c.caseId, 'Chuyển công tác');
+          return c.caseId;
+        },
       };
       await mkdir(OUT_DIR, { recursive: true });
+      const only = process.argv.slice(2);
       for (const [name, run] of Object.entries(scenarios)) {
+        if (only.length && !only.includes(name)) continue; // record just the named scenarios, keep the others
         const caseId = await run();
         const handle = client.workflow.getHandle(caseWorkflowId('admission', caseId));
         await handle.result();

@@ -13,7 +13,8 @@
  * - survey, owner consent, establishment: the stages of a new party organization in an enterprise.
  * - rule set: the regulations a case follows, fixed when it starts (e.g. QĐ 294-QĐ/TW + HD 06-HD/TW, 2025).
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AnnouncedYear } from './calendar/holidays.js';
 
 export const CASE_TYPES = ['admission', 'cell-establishment'] as const;
 export type CaseType = (typeof CASE_TYPES)[number];
@@ -41,6 +42,23 @@ export const ADMISSION_STEPS = [
 ] as const;
 export type AdmissionStep = (typeof ADMISSION_STEPS)[number];
 
+/**
+ * Default deadlines in working days, counted from the day the step is entered (DESIGN.md §4). Steps without
+ * an entry have no due date. Configurable per step later; a case keeps the value it started with.
+ */
+export const ADMISSION_STEP_DEADLINES: Partial<Record<AdmissionStep, number>> = {
+  application: 20,
+  verification: 30,
+  introduction: 20,
+  opinions: 20,
+  'cell-vote': 30,
+  'partial-appraisal': 15,
+  'committee-vote': 20,
+};
+
+/** The awareness-course certificate (CN-NTVĐ) is valid for 60 months (HD 06-2025 point 5.4). */
+export const AWARENESS_CERTIFICATE_VALID_MONTHS = 60;
+
 export const CASE_STATUSES = ['open', 'completed', 'withdrawn', 'rejected'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
@@ -60,6 +78,8 @@ export interface CaseSnapshot {
   readonly type: CaseType;
   readonly status: CaseStatus;
   readonly step: AdmissionStep | null;
+  /** Due date of the open step (YYYY-MM-DD, Vietnam), when it has a deadline. */
+  readonly dueOn: string | null;
   /** True once the read model holds the case. */
   readonly recorded: boolean;
 }
@@ -67,6 +87,11 @@ export interface CaseSnapshot {
 export interface AssignHelperInput {
   /** The official member assigned to help the outstanding worker (row in `people`). */
   readonly helperPersonId: string;
+}
+
+export interface AwarenessCourseInput {
+  /** Issue date of the CN-NTVĐ certificate, YYYY-MM-DD. */
+  readonly certificateIssuedOn: string;
 }
 
 export interface WithdrawInput {
@@ -79,6 +104,10 @@ export const caseStatusQuery = defineQuery<CaseSnapshot>('caseStatus');
 export const awaitCaseRecordedUpdate = defineUpdate<CaseSnapshot>('awaitCaseRecorded');
 /** `source` step: the cell names the member who helps the candidate; the case moves to `awareness-course`. */
 export const assignHelperUpdate = defineUpdate<CaseSnapshot, [AssignHelperInput]>('assignHelper');
+/** `awareness-course` step: the certificate is recorded; the case moves to `application` (20 WD). */
+export const recordAwarenessCourseUpdate = defineUpdate<CaseSnapshot, [AwarenessCourseInput]>('recordAwarenessCourse');
+/** A year's working-day calendar changed: reload it and recompute the due dates. */
+export const calendarChangedSignal = defineSignal('calendarChanged');
 /** Withdraw an open case. */
 export const withdrawCaseUpdate = defineUpdate<CaseSnapshot, [WithdrawInput]>('withdrawCase');
 
@@ -109,7 +138,22 @@ export type CaseEvent =
       readonly ruleSet: string;
       readonly step: string;
     }
-  | { readonly kind: 'step-entered'; readonly caseId: string; readonly seq: number; readonly at: string; readonly step: string }
+  | {
+      readonly kind: 'step-entered';
+      readonly caseId: string;
+      readonly seq: number;
+      readonly at: string;
+      readonly step: string;
+      readonly dueOn?: string | null;
+    }
+  | {
+      readonly kind: 'step-due-changed';
+      readonly caseId: string;
+      readonly seq: number;
+      readonly at: string;
+      readonly step: string;
+      readonly dueOn: string | null;
+    }
   | {
       readonly kind: 'step-completed';
       readonly caseId: string;
@@ -126,3 +170,8 @@ export type CaseEvent =
       readonly status: Exclude<CaseStatus, 'open'>;
       readonly reason: string;
     };
+
+/** What the `loadCalendar` activity hands a workflow: every stored announced year (a few KB). */
+export interface CalendarData {
+  readonly announced: readonly AnnouncedYear[];
+}

@@ -9,3 +9,6 @@ export const READ_MODEL_WRITES: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
+
+/** Reference reads (calendar): same shape, retried until Postgres answers. */
+export const REFERENCE_READS: ActivityOptions = READ_MODEL_WRITES;

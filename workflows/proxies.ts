@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { READ_MODEL_WRITES } from './policies.js';
+import { READ_MODEL_WRITES, REFERENCE_READS } from './policies.js';
 
 export const readModel = proxyActivities<Pick<Activities, 'recordCaseEvent'>>(READ_MODEL_WRITES);
+export const reference = proxyActivities<Pick<Activities, 'loadCalendar'>>(REFERENCE_READS);

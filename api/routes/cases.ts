@@ -36,6 +36,7 @@ const ListQuery = z.strictObject({
 const CaseIdParams = z.object({ id: uuid });
 const AssignHelperBody = z.strictObject({ helperPersonId: uuid });
 const WithdrawBody = z.strictObject({ reason: line(500) });
+const AwarenessCourseBody = z.strictObject({ certificateIssuedOn: isoDate({ min: '1990-01-01', max: 'today' }) });
 
 export function casesRouter(cases: CaseService): Router {
   const router = Router();
@@ -62,6 +63,12 @@ export function casesRouter(cases: CaseService): Router {
     const { id } = parse(CaseIdParams, req.params, 'path');
     const body = parse(AssignHelperBody, req.body, 'body');
     res.json(await cases.assignHelper(id, body.helperPersonId));
+  });
+
+  router.post('/:id/steps/awareness-course', async (req, res) => {
+    const { id } = parse(CaseIdParams, req.params, 'path');
+    const body = parse(AwarenessCourseBody, req.body, 'body');
+    res.json(await cases.recordAwarenessCourse(id, body.certificateIssuedOn));
   });
 
   router.post('/:id/withdraw', async (req, res) => {

@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import { createPool } from './pool.js';
+import { seedReferenceData } from './seed.js';
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -25,14 +27,26 @@ export async function migrate(databaseUrl: string, log: (msg: string) => void = 
   return names;
 }
 
+/** Migrations, then the seed data (official calendars): what every database needs before use. */
+export async function prepareDatabase(databaseUrl: string, log: (msg: string) => void = () => undefined): Promise<void> {
+  await migrate(databaseUrl, log);
+  const pool = createPool(databaseUrl, 2);
+  try {
+    const seeded = await seedReferenceData(pool);
+    if (seeded.length) log(`Seeded: ${seeded.join(', ')}`);
+  } finally {
+    await pool.end();
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { loadConfig } = await import('../config.js');
   const { openDatabase } = await import('../postgres.js');
   const config = loadConfig();
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.embeddedDataDir, port: config.database.embeddedPort });
   try {
-    const names = await migrate(db.url, console.log);
-    console.log(names.length ? 'Database is up to date.' : 'No pending migrations.');
+    await prepareDatabase(db.url, console.log);
+    console.log('Database is up to date.');
   } finally {
     await db.stop();
   }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { migrate } from '../../infra/db/migrate.js';
+import { prepareDatabase } from '../../infra/db/migrate.js';
 import { createPool, type Pool } from '../../infra/db/pool.js';
 
 export interface TestDatabase {
@@ -20,7 +20,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  await migrate(url.toString());
+  await prepareDatabase(url.toString());
   const pool = createPool(url.toString(), 5);
   return {
     url: url.toString(),

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
-import { createCaseService, type CaseService } from '../../api/cases.js';
-import { createHealthCheck } from '../../api/health.js';
+import type { CaseService } from '../../api/cases.js';
+import { createAppDeps } from '../../api/services.js';
 import { installRuntime } from '../../infra/temporal.js';
 import { createWorker } from '../../infra/worker.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -42,8 +42,9 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
     });
     running = worker.run();
   }
-  const cases = createCaseService({ client: conns.client, pool: db.pool, taskQueue });
-  const app = createApp({ cases, health: createHealthCheck({ pool: db.pool, client: conns.client }) });
+  const deps = createAppDeps({ client: conns.client, pool: db.pool, taskQueue });
+  const cases = deps.cases;
+  const app = createApp(deps);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -15,6 +15,7 @@ export interface CaseRow {
   readonly type: string;
   readonly status: string;
   readonly currentStep: string | null;
+  readonly currentStepDueOn: string | null;
   readonly organizationId: string;
   readonly personId: string | null;
   readonly personName: string | null;
@@ -24,7 +25,8 @@ export interface CaseRow {
   readonly updatedAt: string;
 }
 
-const CASE_COLUMNS = `c.id, c.type, c.status, c.current_step AS "currentStep", c.organization_id AS "organizationId",
+const CASE_COLUMNS = `c.id, c.type, c.status, c.current_step AS "currentStep", c.current_step_due_on AS "currentStepDueOn",
+  c.organization_id AS "organizationId",
   c.person_id AS "personId", p.full_name AS "personName", c.rule_set AS "ruleSet",
   to_json(c.opened_at) #>> '{}' AS "openedAt", to_json(c.closed_at) #>> '{}' AS "closedAt",
   to_json(c.updated_at) #>> '{}' AS "updatedAt"`;
@@ -111,4 +113,20 @@ export async function getPerson(db: Queryable, id: string): Promise<{ fullName: 
     [id],
   );
   return rows[0] ?? null;
+}
+
+/** Open cases whose current step is due on or after `from`, a page at a time (keyset on id). */
+export async function openCasesDueFrom(
+  db: Queryable,
+  from: string,
+  afterId: string | null,
+  limit: number,
+): Promise<Array<{ id: string; type: string }>> {
+  const { rows } = await db.query<{ id: string; type: string }>(
+    `SELECT id, type FROM cases
+      WHERE status = 'open' AND current_step_due_on >= $1 AND ($2::uuid IS NULL OR id > $2::uuid)
+      ORDER BY id LIMIT $3`,
+    [from, afterId, limit],
+  );
+  return rows;
 }

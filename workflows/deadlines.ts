@@ -1,0 +1,37 @@
+/**
+ * Due dates of a case's steps in working days. The calendar is loaded through an activity (deterministic:
+ * its result is in the history) the first time a step needs it, and again after a `calendarChanged` signal.
+ */
+import { createWorkCalendar, type WorkCalendar } from './calendar/work-calendar.js';
+import type { IsoDate } from './calendar/dates.js';
+import { reference } from './proxies.js';
+
+export class Deadlines {
+  private calendar: WorkCalendar | undefined;
+  private stale = false;
+
+  /** Set by the signal handler: synchronous, never throws. */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  get isStale(): boolean {
+    return this.stale;
+  }
+
+  /** Clears the stale mark; the calendar reloads at the next `due()`. */
+  acknowledge(): void {
+    if (this.stale) this.calendar = undefined;
+    this.stale = false;
+  }
+
+  async due(from: IsoDate, workingDays: number | undefined): Promise<IsoDate | null> {
+    if (workingDays === undefined) return null;
+    if (!this.calendar || this.stale) {
+      this.stale = false;
+      const data = await reference.loadCalendar();
+      this.calendar = createWorkCalendar({ announced: data.announced });
+    }
+    return this.calendar.addWorkingDays(from, workingDays);
+  }
+}
