@@ -5,6 +5,7 @@
  */
 import type { Pool } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
+import { appendAudit } from '../infra/db/queries/audit.js';
 import type { CaseEvent } from '../workflows/definitions.js';
 
 export function caseRecordActivities(deps: { pool: Pool }) {
@@ -28,6 +29,18 @@ export function caseRecordActivities(deps: { pool: Pool }) {
           [event.caseId, event.seq, event.kind, step, event.at, data],
         );
         if (inserted.rowCount === 0) return { written: false };
+        // The audit row shares the event's transaction: one per event, however often the activity retries.
+        if (event.kind === 'case-opened' || event.kind === 'step-completed' || event.kind === 'case-closed') {
+          await appendAudit(db, {
+            actorUserId: event.actor?.userId ?? null,
+            actorIp: event.actor?.ip ?? null,
+            action: event.kind === 'case-opened' ? 'case.opened' : event.kind === 'step-completed' ? 'case.step-signed' : 'case.closed',
+            entityType: 'case',
+            entityId: event.caseId,
+            caseId: event.caseId,
+            details: { seq: event.seq, ...(event.kind === 'case-closed' ? { status: event.status } : { step: event.step }) },
+          });
+        }
 
         switch (event.kind) {
           case 'case-opened':

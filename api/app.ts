@@ -1,32 +1,65 @@
 /** The Express application. `createApp` never listens: the server entry and the tests do. */
 import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
+import type { Pool } from '../infra/db/pool.js';
+import { authenticate, sessionMiddleware } from './auth/middleware.js';
 import type { CalendarService } from './calendar.js';
 import type { CaseService } from './cases.js';
 import type { HealthCheck } from './health.js';
 import { HttpError } from './http-errors.js';
-import { calendarRouter } from './routes/calendar.js';
-import { casesRouter } from './routes/cases.js';
+import type { OrganizationService } from './organizations.js';
+import type { RecordService } from './records.js';
+import { authRoutes, loginLimiter } from './routes/auth.js';
+import { calendarRoutes } from './routes/calendar.js';
+import { caseRoutes } from './routes/cases.js';
+import { organizationRoutes } from './routes/organizations.js';
+import { enterpriseRoutes, peopleRoutes } from './routes/records.js';
+import { auditRoutes, userRoutes } from './routes/users.js';
+import { mountRoutes, type RouteInfo } from './routing.js';
+import type { UserService } from './users.js';
+
+export const BODY_LIMIT = '256kb';
 
 export interface AppDeps {
+  readonly pool: Pool;
   readonly cases: CaseService;
   readonly calendar: CalendarService;
+  readonly organizations: OrganizationService;
+  readonly records: RecordService;
+  readonly users: UserService;
   readonly health: HealthCheck;
+  readonly session: { readonly secret: string; readonly secureCookies: boolean; readonly trustProxy: boolean };
   readonly logger?: Logger;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.session.trustProxy) app.set('trust proxy', 1);
   app.set('query parser', 'simple'); // no nested objects from query strings
-  app.use(express.json({ limit: '256kb', strict: true }));
+  app.use(helmet());
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
 
   app.get('/healthz', async (_req, res) => {
     const report = await deps.health();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
-  app.use('/api/v1/cases', casesRouter(deps.cases));
-  app.use('/api/v1/calendar', calendarRouter(deps.calendar));
+
+  app.use('/api', sessionMiddleware({ pool: deps.pool, secret: deps.session.secret, secureCookies: deps.session.secureCookies }));
+  app.use('/api', authenticate(deps.pool));
+
+  const routes: RouteInfo[] = [{ method: 'get', path: '/healthz', action: 'public' }];
+  const mount = (prefix: string, defs: Parameters<typeof mountRoutes>[1]) => app.use(prefix, mountRoutes(prefix, defs, routes));
+  mount('/api/v1/auth', authRoutes(deps.pool, loginLimiter()));
+  mount('/api/v1/cases', caseRoutes(deps.cases));
+  mount('/api/v1/calendar', calendarRoutes(deps.calendar));
+  mount('/api/v1/organizations', organizationRoutes(deps.organizations));
+  mount('/api/v1/people', peopleRoutes(deps.records));
+  mount('/api/v1/enterprises', enterpriseRoutes(deps.records));
+  mount('/api/v1/users', userRoutes(deps.users));
+  mount('/api/v1/audit', auditRoutes(deps.pool));
+  app.locals.routes = routes;
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`)));
 
@@ -36,8 +69,8 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(known.status).json(known);
       return;
     }
-    // Log the route, not the request body: bodies carry personal data.
-    deps.logger?.error({ err, method: req.method, route: req.route?.path ?? req.path }, 'unhandled error');
+    // Log the route, not the request body: bodies carry personal data and passwords.
+    deps.logger?.error({ err: { message: err?.message, stack: err?.stack }, method: req.method, route: req.route?.path ?? req.path }, 'unhandled error');
     res.status(500).json(new HttpError(500, 'internal', 'Something went wrong on our side; the error was logged'));
   };
   app.use(onError);
@@ -46,14 +79,19 @@ export function createApp(deps: AppDeps): express.Express {
 
 function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
-  // body-parser errors carry a status and a type
-  const e = err as { status?: number; type?: string; message?: string };
+  // body-parser and csrf-sync errors carry a status and a type or code
+  const e = err as { status?: number; type?: string; code?: string; message?: string };
+  if (e?.code === 'EBADCSRFTOKEN') {
+    return new HttpError(403, 'csrf', 'Missing or wrong X-CSRF-Token header: take the token from POST /api/v1/auth/login or GET /api/v1/auth/me');
+  }
   if (e?.type === 'entity.parse.failed') {
     return new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${e.message ?? ''}`.trim(), [
       { field: '(body)', rule: 'json', message: 'is not valid JSON' },
     ]);
   }
-  if (e?.type === 'entity.too.large') return new HttpError(413, 'too_large', 'The request body is larger than 256 kB');
+  if (e?.type === 'entity.too.large') {
+    return new HttpError(413, 'too_large', `The request body is larger than ${BODY_LIMIT}`, [{ field: '(body)', rule: 'max_size', message: `must be at most ${BODY_LIMIT}` }]);
+  }
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new HttpError(415, 'unsupported_encoding', e.message ?? 'Unsupported body encoding');
   }

@@ -8,7 +8,9 @@ import { scheduleProblems } from '../workflows/calendar/validate.js';
 import { createWorkCalendar, type WorkCalendar } from '../workflows/calendar/work-calendar.js';
 import type { Pool } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
+import { appendAudit } from '../infra/db/queries/audit.js';
 import { listAnnouncedYears, replaceAnnouncedYear } from '../infra/db/queries/calendar.js';
+import type { Principal } from './auth/policy.js';
 import type { CaseService } from './cases.js';
 import { HttpError } from './http-errors.js';
 
@@ -32,7 +34,7 @@ export interface CalendarYearView {
 
 export interface CalendarService {
   year(year: number, week: WorkWeek): Promise<CalendarYearView>;
-  saveYear(input: AnnouncedYear): Promise<CalendarYearView & { readonly casesNotified: number }>;
+  saveYear(p: Principal, input: AnnouncedYear): Promise<CalendarYearView & { readonly casesNotified: number }>;
   calendar(week: WorkWeek): Promise<WorkCalendar>;
 }
 
@@ -66,12 +68,22 @@ export function createCalendarService(deps: { pool: Pool; cases: Pick<CaseServic
   return {
     year: view,
     calendar: async (week) => (await load(week)).calendar,
-    async saveYear(input) {
+    async saveYear(p, input) {
       const problems = scheduleProblems(input.year, input.days);
       if (problems.length) {
         throw new HttpError(400, 'validation_failed', `Invalid calendar: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
       }
-      await withTransaction(deps.pool, (db) => replaceAnnouncedYear(db, input));
+      await withTransaction(deps.pool, async (db) => {
+        const version = await replaceAnnouncedYear(db, input);
+        await appendAudit(db, {
+          actorUserId: p.userId,
+          actorIp: p.ip,
+          action: 'calendar.year-saved',
+          entityType: 'calendar-year',
+          entityId: String(input.year),
+          details: { version, days: input.days.length },
+        });
+      });
       // Due dates on or after 1 January of that year may move; earlier ones cannot.
       const casesNotified = await deps.cases.notifyCalendarChanged(`${input.year}-01-01` as IsoDate);
       return { ...(await view(input.year, 'mon-fri')), casesNotified };

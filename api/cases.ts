@@ -1,23 +1,27 @@
 /**
- * CaseService: the only module that talks to the Temporal client. Routes call it with validated input;
- * it starts and updates workflows and reads the Postgres read model.
+ * CaseService: the only module that talks to the Temporal client. Routes call it with validated input and
+ * the caller; it applies the access policy, starts and updates workflows, and reads the Postgres read model.
  */
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Pool } from '../infra/db/pool.js';
 import * as q from '../infra/db/queries/cases.js';
+import { chainNodes, getOrganization } from '../infra/db/queries/organizations.js';
+import { approvalChain, TreeError, type ApprovalChain } from '../workflows/org/tree.js';
 import {
   assignHelperUpdate,
   awaitCaseRecordedUpdate,
   calendarChangedSignal,
   caseWorkflowId,
-  recordAwarenessCourseUpdate,
   CURRENT_RULE_SET,
+  recordAwarenessCourseUpdate,
   withdrawCaseUpdate,
+  type ActorRef,
   type AdmissionInput,
   type CaseSnapshot,
 } from '../workflows/definitions.js';
 import type { admissionWorkflow } from '../workflows/admission.js';
+import { canManage, canRead, canSign, readScope, signer, type Principal, type SignOffBy } from './auth/policy.js';
 import { fromTemporalError, HttpError, notFound } from './http-errors.js';
 
 export interface OpenAdmissionInput {
@@ -28,6 +32,7 @@ export interface OpenAdmissionInput {
 export interface CaseDetail extends q.CaseRow {
   readonly person: { readonly fullName: string; readonly dateOfBirth: string } | null;
   readonly history: q.CaseEventRow[];
+  readonly approvalChain: ApprovalChain | null;
 }
 
 export interface CaseListPage {
@@ -36,20 +41,22 @@ export interface CaseListPage {
   readonly nextCursor: string | null;
 }
 
-export interface CaseListQuery extends Omit<q.CaseListFilter, 'after'> {
+export interface CaseListQuery extends Omit<q.CaseListFilter, 'after' | 'scope'> {
   readonly after?: string | undefined;
 }
 
 export interface CaseService {
-  openAdmission(input: OpenAdmissionInput): Promise<CaseSnapshot>;
-  assignHelper(caseId: string, helperPersonId: string): Promise<CaseSnapshot>;
-  recordAwarenessCourse(caseId: string, certificateIssuedOn: string): Promise<CaseSnapshot>;
-  withdraw(caseId: string, reason: string): Promise<CaseSnapshot>;
+  openAdmission(p: Principal, input: OpenAdmissionInput): Promise<CaseSnapshot>;
+  assignHelper(p: Principal, caseId: string, helperPersonId: string): Promise<CaseSnapshot>;
+  recordAwarenessCourse(p: Principal, caseId: string, certificateIssuedOn: string): Promise<CaseSnapshot>;
+  withdraw(p: Principal, caseId: string, reason: string): Promise<CaseSnapshot>;
+  list(p: Principal, query: CaseListQuery): Promise<CaseListPage>;
+  get(p: Principal, caseId: string): Promise<CaseDetail>;
   /** Tell every open case due on or after `from` that the calendar changed; returns how many were told. */
   notifyCalendarChanged(from: string): Promise<number>;
-  list(query: CaseListQuery): Promise<CaseListPage>;
-  get(caseId: string): Promise<CaseDetail | undefined>;
 }
+
+const actorOf = (p: Principal): ActorRef => ({ userId: p.userId, ip: p.ip });
 
 export function createCaseService(deps: { client: Client; pool: Pool; taskQueue: string }): CaseService {
   const { client, pool } = deps;
@@ -63,24 +70,64 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     }
   }
 
-  async function requireCase(caseId: string): Promise<q.CaseRow> {
-    const row = await q.getCase(pool, caseId);
-    if (!row) throw notFound('The case');
-    return row;
+  async function chainOf(organizationId: string): Promise<ApprovalChain | null> {
+    const nodes = new Map((await chainNodes(pool, organizationId)).map((n) => [n.id, n]));
+    try {
+      return approvalChain(organizationId, (id) => nodes.get(id));
+    } catch (err) {
+      if (err instanceof TreeError) return null;
+      throw err;
+    }
   }
 
+  /** The case, if the caller may see it; otherwise 404 exactly as for a case that does not exist. */
+  async function visibleCase(p: Principal, caseId: string) {
+    const row = await q.getCase(pool, caseId);
+    const org = row && (await getOrganization(pool, row.organizationId));
+    if (!row || !org || !canRead(p, org.path)) throw notFound('The case');
+    return { row, org };
+  }
+
+  /** For steps staff drive (not sign-offs): organizers of the case's subtree and admins. */
+  async function drivable(p: Principal, caseId: string) {
+    const found = await visibleCase(p, caseId);
+    if (!canManage(p, found.org.path)) throw new HttpError(403, 'forbidden', 'Only the organizing staff of this organization can do this');
+    return found;
+  }
+
+  /** For sign-offs: only the approver of the body the step names (or, where the step allows, staff). */
+  async function signable(p: Principal, caseId: string, by: SignOffBy) {
+    const found = await visibleCase(p, caseId);
+    const chain = await chainOf(found.org.id);
+    const link = chain && signer(chain, by);
+    const staffMay = by === 'organizer-or-cell' && canManage(p, found.org.path);
+    if (!staffMay && !(link && canSign(p, link))) {
+      throw new HttpError(403, 'forbidden', `Only the ${link?.body ?? 'named'} body of organization ${link?.organizationId ?? '?'} signs this step`);
+    }
+    return found;
+  }
+
+  const handleOf = (row: q.CaseRow) => client.workflow.getHandle(caseWorkflowId(row.type as 'admission', row.id));
+
   return {
-    async openAdmission(input) {
-      if (!(await q.organizationExists(pool, input.organizationId))) {
+    async openAdmission(p, input) {
+      const org = await getOrganization(pool, input.organizationId);
+      if (!org || !canRead(p, org.path)) {
         throw new HttpError(422, 'unknown_reference', `organizationId: no organization has the id ${input.organizationId}`, [
           { field: 'organizationId', rule: 'exists', message: 'does not name an existing organization' },
         ]);
       }
+      if (!canManage(p, org.path)) throw new HttpError(403, 'forbidden', 'Only the organizing staff of this organization can open its cases');
+      if (org.status !== 'active' || !(await chainOf(org.id))) {
+        throw new HttpError(422, 'rule_violated', `organizationId: cases are opened in an active cell or grassroots cell, not a ${org.status} ${org.kind}`, [
+          { field: 'organizationId', rule: 'cell', message: 'must be an active cell or grassroots cell' },
+        ]);
+      }
       // The person is reference data and is stored first (committed): the workflow's activity refers to it.
-      const personId = await q.insertPerson(pool, input.person);
+      const personId = await q.insertPerson(pool, { ...input.person, organizationId: org.id });
       const caseId = randomUUID();
       const args: [AdmissionInput] = [
-        { caseId, organizationId: input.organizationId, personId, ruleSet: CURRENT_RULE_SET },
+        { caseId, organizationId: org.id, personId, ruleSet: CURRENT_RULE_SET, openedBy: actorOf(p) },
       ];
       const start = new WithStartWorkflowOperation<typeof admissionWorkflow>('admissionWorkflow', {
         workflowId: caseWorkflowId('admission', caseId),
@@ -101,21 +148,24 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       }
     },
 
-    async assignHelper(caseId, helperPersonId) {
-      const row = await requireCase(caseId);
+    async assignHelper(p, caseId, helperPersonId) {
+      const { row } = await signable(p, caseId, 'organizer-or-cell');
       if (!(await q.personExists(pool, helperPersonId))) {
         throw new HttpError(422, 'unknown_reference', `helperPersonId: no person has the id ${helperPersonId}`, [
           { field: 'helperPersonId', rule: 'exists', message: 'does not name an existing person' },
         ]);
       }
-      const handle = client.workflow.getHandle(caseWorkflowId(row.type as 'admission', caseId));
-      return temporal(() => handle.executeUpdate(assignHelperUpdate, { args: [{ helperPersonId }] }));
+      return temporal(() => handleOf(row).executeUpdate(assignHelperUpdate, { args: [{ helperPersonId, actor: actorOf(p) }] }));
     },
 
-    async recordAwarenessCourse(caseId, certificateIssuedOn) {
-      const row = await requireCase(caseId);
-      const handle = client.workflow.getHandle(caseWorkflowId(row.type as 'admission', caseId));
-      return temporal(() => handle.executeUpdate(recordAwarenessCourseUpdate, { args: [{ certificateIssuedOn }] }));
+    async recordAwarenessCourse(p, caseId, certificateIssuedOn) {
+      const { row } = await drivable(p, caseId);
+      return temporal(() => handleOf(row).executeUpdate(recordAwarenessCourseUpdate, { args: [{ certificateIssuedOn, actor: actorOf(p) }] }));
+    },
+
+    async withdraw(p, caseId, reason) {
+      const { row } = await drivable(p, caseId);
+      return temporal(() => handleOf(row).executeUpdate(withdrawCaseUpdate, { args: [{ reason, actor: actorOf(p) }] }));
     },
 
     async notifyCalendarChanged(from) {
@@ -133,28 +183,22 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       }
     },
 
-    async withdraw(caseId, reason) {
-      const row = await requireCase(caseId);
-      const handle = client.workflow.getHandle(caseWorkflowId(row.type as 'admission', caseId));
-      return temporal(() => handle.executeUpdate(withdrawCaseUpdate, { args: [{ reason }] }));
-    },
-
-    async list(query) {
+    async list(p, query) {
       const after = query.after === undefined ? undefined : decodeCursor(query.after);
-      const rows = await q.listCases(pool, { ...query, after, limit: query.limit + 1 });
+      const rows = await q.listCases(pool, { ...query, after, scope: readScope(p), limit: query.limit + 1 });
       const items = rows.slice(0, query.limit);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
     },
 
-    async get(caseId) {
-      const row = await q.getCase(pool, caseId);
-      if (!row) return undefined;
-      const [history, person] = await Promise.all([
+    async get(p, caseId) {
+      const { row } = await visibleCase(p, caseId);
+      const [history, person, chain] = await Promise.all([
         q.getCaseEvents(pool, caseId),
         row.personId ? q.getPerson(pool, row.personId) : Promise.resolve(null),
+        chainOf(row.organizationId),
       ]);
-      return { ...row, person, history };
+      return { ...row, person, history, approvalChain: chain };
     },
   };
 }

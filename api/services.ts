@@ -6,13 +6,27 @@ import type { AppDeps } from './app.js';
 import { createCalendarService } from './calendar.js';
 import { createCaseService } from './cases.js';
 import { createHealthCheck } from './health.js';
+import { createOrganizationService } from './organizations.js';
+import { createRecordService } from './records.js';
+import { createUserService } from './users.js';
 
-export function createAppDeps(deps: { client: Client; pool: Pool; taskQueue: string; logger?: Logger }): AppDeps {
+export function createAppDeps(deps: {
+  client: Client;
+  pool: Pool;
+  taskQueue: string;
+  session: AppDeps['session'];
+  logger?: Logger;
+}): AppDeps {
   const cases = createCaseService(deps);
   return {
+    pool: deps.pool,
     cases,
     calendar: createCalendarService({ pool: deps.pool, cases }),
+    organizations: createOrganizationService(deps),
+    records: createRecordService(deps),
+    users: createUserService(deps),
     health: createHealthCheck(deps),
+    session: deps.session,
     ...(deps.logger ? { logger: deps.logger } : {}),
   };
 }

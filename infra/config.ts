@@ -42,6 +42,9 @@ const EnvSchema = z.object({
   PG_PORT: port(54329),
   PG_DATA_DIR: optionalString,
 
+  SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters of random text').optional()),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, bool.optional()),
+
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('admissions'),
@@ -61,6 +64,14 @@ export interface Config {
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
   readonly dataDir: string;
   readonly toolsDir: string;
+  readonly session: {
+    /** Unset outside production: a random secret kept in DATA_DIR/session-secret. */
+    readonly secret: string | undefined;
+    /** Cookies get `secure` when the public URL is https. */
+    readonly secureCookies: boolean;
+    /** Behind a reverse proxy: trust X-Forwarded-For / -Proto from it. */
+    readonly trustProxy: boolean;
+  };
   readonly database: {
     /** Set: use this server. Unset: start an embedded server under `embeddedDataDir`. */
     readonly url: string | undefined;
@@ -110,7 +121,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TEMPORAL_ADDRESS !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(e.TEMPORAL_ADDRESS)) {
     problems.push(`TEMPORAL_ADDRESS=${JSON.stringify(e.TEMPORAL_ADDRESS)}: must be host:port, e.g. my-ns.tmprl.cloud:7233.`);
   }
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
+    problems.push('SESSION_SECRET is required in production: set it to at least 32 random characters (e.g. `openssl rand -hex 32`).');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
 
   const tls =
     e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
@@ -120,9 +135,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze({
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}` },
+    http: { host: e.HOST, port: e.PORT, publicUrl },
     dataDir: e.DATA_DIR,
     toolsDir: e.TOOLS_DIR,
+    session: {
+      secret: e.SESSION_SECRET,
+      secureCookies: publicUrl.startsWith('https://'),
+      trustProxy: e.TRUST_PROXY ?? false,
+    },
     database: {
       url: e.DATABASE_URL,
       embeddedPort: e.PG_PORT,

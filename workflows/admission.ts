@@ -19,6 +19,7 @@ import {
   type AwarenessCourseInput,
   type CaseSnapshot,
   type CaseStatus,
+  type WithdrawInput,
 } from './definitions.js';
 
 /**
@@ -41,7 +42,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   let recorded = false;
   let helper: AssignHelperInput | undefined;
   let certificate: AwarenessCourseInput | undefined;
-  let withdrawal: { reason: string } | undefined;
+  let withdrawal: WithdrawInput | undefined;
 
   const snapshot = (): CaseSnapshot => ({ caseId: input.caseId, type: 'admission', status, step, dueOn, recorded });
   const reject = (type: string, message: string) => {
@@ -131,7 +132,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
       await condition(() => status !== 'open');
       return snapshot();
     },
-    { validator: (_w: { reason: string }) => assertOpen() },
+    { validator: (_w: WithdrawInput) => assertOpen() },
   );
 
   await log.record({
@@ -142,25 +143,31 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     personId: input.personId,
     ruleSet: input.ruleSet,
     step: 'source',
+    actor: input.openedBy ?? null,
   });
   recorded = true;
 
   await waitFor(() => helper !== undefined || withdrawal !== undefined);
   if (!withdrawal) {
-    await log.record({ kind: 'step-completed', step: 'source', data: { helperPersonId: helper!.helperPersonId } });
+    await log.record({ kind: 'step-completed', step: 'source', data: { helperPersonId: helper!.helperPersonId }, actor: helper!.actor ?? null });
     await log.record({ kind: 'step-entered', step: 'awareness-course' });
     step = 'awareness-course';
 
     await waitFor(() => certificate !== undefined || withdrawal !== undefined);
     if (!withdrawal) {
-      await log.record({ kind: 'step-completed', step: 'awareness-course', data: { certificateIssuedOn: certificate!.certificateIssuedOn } });
+      await log.record({
+        kind: 'step-completed',
+        step: 'awareness-course',
+        data: { certificateIssuedOn: certificate!.certificateIssuedOn },
+        actor: certificate!.actor ?? null,
+      });
       await enterStep('application');
     }
   }
 
   // Later steps land here (issue 5); until then an open case waits for withdrawal.
   await waitFor(() => withdrawal !== undefined);
-  await log.record({ kind: 'case-closed', status: 'withdrawn', reason: withdrawal!.reason });
+  await log.record({ kind: 'case-closed', status: 'withdrawn', reason: withdrawal!.reason, actor: withdrawal!.actor ?? null });
   status = 'withdrawn';
   step = null;
   dueOn = null;

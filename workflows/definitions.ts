@@ -65,12 +65,20 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** Workflow ids are built only here, from the case id (a UUID: no personal data). */
 export const caseWorkflowId = (type: CaseType, caseId: string): string => `${type}:${caseId}`;
 
+/** Who asked for a change: recorded with the event and in the audit log. Ids only, no personal data. */
+export interface ActorRef {
+  readonly userId: string;
+  readonly ip: string | null;
+}
+
 export interface AdmissionInput {
   readonly caseId: string;
   readonly organizationId: string;
   /** Row in `people`; the person's data stays in Postgres, never in workflow history. */
   readonly personId: string;
   readonly ruleSet: string;
+  /** Who opened the case (absent in cases opened before users existed). */
+  readonly openedBy?: ActorRef;
 }
 
 export interface CaseSnapshot {
@@ -87,15 +95,18 @@ export interface CaseSnapshot {
 export interface AssignHelperInput {
   /** The official member assigned to help the outstanding worker (row in `people`). */
   readonly helperPersonId: string;
+  readonly actor?: ActorRef;
 }
 
 export interface AwarenessCourseInput {
   /** Issue date of the CN-NTVĐ certificate, YYYY-MM-DD. */
   readonly certificateIssuedOn: string;
+  readonly actor?: ActorRef;
 }
 
 export interface WithdrawInput {
   readonly reason: string;
+  readonly actor?: ActorRef;
 }
 
 /** Live status of a case, straight from its workflow. */
@@ -137,6 +148,7 @@ export type CaseEvent =
       readonly personId: string | null;
       readonly ruleSet: string;
       readonly step: string;
+      readonly actor?: ActorRef | null;
     }
   | {
       readonly kind: 'step-entered';
@@ -161,6 +173,7 @@ export type CaseEvent =
       readonly at: string;
       readonly step: string;
       readonly data: Readonly<Record<string, unknown>>;
+      readonly actor?: ActorRef | null;
     }
   | {
       readonly kind: 'case-closed';
@@ -169,6 +182,7 @@ export type CaseEvent =
       readonly at: string;
       readonly status: Exclude<CaseStatus, 'open'>;
       readonly reason: string;
+      readonly actor?: ActorRef | null;
     };
 
 /** What the `loadCalendar` activity hands a workflow: every stored announced year (a few KB). */

@@ -1,9 +1,9 @@
 /** /api/v1/calendar: the year's days off, working-day arithmetic, and (admin) a year's announced schedule. */
-import { Router } from 'express';
 import { z } from 'zod';
 import { DAY_KINDS, HOLIDAYS, WORK_WEEKS, type WorkWeek } from '../../workflows/calendar/holidays.js';
 import { CALENDAR_MAX_YEAR, CALENDAR_MIN_YEAR, MAX_WORKING_DAYS } from '../../workflows/calendar/work-calendar.js';
 import type { CalendarService } from '../calendar.js';
+import { principal, type RouteDef } from '../routing.js';
 import { isoDate, line, parse } from '../validation.js';
 
 const week = z.enum(WORK_WEEKS as [WorkWeek, ...WorkWeek[]], { error: 'must be mon-fri or mon-sat' }).default('mon-fri');
@@ -45,32 +45,47 @@ const YearBody = z.strictObject({
     .max(100, 'must list at most 100 days'),
 });
 
-export function calendarRouter(calendar: CalendarService): Router {
-  const router = Router();
-
-  router.get('/add-working-days', async (req, res) => {
-    const q = parse(AddQuery, req.query, 'query');
-    const cal = await calendar.calendar(q.week);
-    res.json({ from: q.from, days: q.days, week: q.week, date: cal.addWorkingDays(q.from, q.days) });
-  });
-
-  router.get('/working-days-between', async (req, res) => {
-    const q = parse(BetweenQuery, req.query, 'query');
-    const cal = await calendar.calendar(q.week);
-    res.json({ from: q.from, to: q.to, week: q.week, workingDays: cal.workingDaysBetween(q.from, q.to) });
-  });
-
-  router.get('/:year', async (req, res) => {
-    const { year } = parse(YearParams, req.params, 'path');
-    const q = parse(YearQuery, req.query, 'query');
-    res.json(await calendar.year(year, q.week));
-  });
-
-  router.put('/:year', async (req, res) => {
-    const { year } = parse(YearParams, req.params, 'path');
-    const body = parse(YearBody, req.body, 'body');
-    res.json(await calendar.saveYear({ year, source: body.source, days: body.days }));
-  });
-
-  return router;
+export function calendarRoutes(calendar: CalendarService): RouteDef[] {
+  return [
+    {
+      method: 'get',
+      path: '/add-working-days',
+      action: 'calendar.read',
+      handler: async (req, res) => {
+        const q = parse(AddQuery, req.query, 'query');
+        const cal = await calendar.calendar(q.week);
+        res.json({ from: q.from, days: q.days, week: q.week, date: cal.addWorkingDays(q.from, q.days) });
+      },
+    },
+    {
+      method: 'get',
+      path: '/working-days-between',
+      action: 'calendar.read',
+      handler: async (req, res) => {
+        const q = parse(BetweenQuery, req.query, 'query');
+        const cal = await calendar.calendar(q.week);
+        res.json({ from: q.from, to: q.to, week: q.week, workingDays: cal.workingDaysBetween(q.from, q.to) });
+      },
+    },
+    {
+      method: 'get',
+      path: '/:year',
+      action: 'calendar.read',
+      handler: async (req, res) => {
+        const { year } = parse(YearParams, req.params, 'path');
+        const q = parse(YearQuery, req.query, 'query');
+        res.json(await calendar.year(year, q.week));
+      },
+    },
+    {
+      method: 'put',
+      path: '/:year',
+      action: 'calendar.write',
+      handler: async (req, res) => {
+        const { year } = parse(YearParams, req.params, 'path');
+        const body = parse(YearBody, req.body, 'body');
+        res.json(await calendar.saveYear(principal(req), { year, source: body.source, days: body.days }));
+      },
+    },
+  ];
 }

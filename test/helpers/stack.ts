@@ -5,13 +5,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
 import type { CaseService } from '../../api/cases.js';
 import { createAppDeps } from '../../api/services.js';
 import { installRuntime } from '../../infra/temporal.js';
 import { createWorker } from '../../infra/worker.js';
-import { createTestDatabase, type TestDatabase } from './db.js';
+import type { RouteInfo } from '../../api/routing.js';
+import { admin, createTestDatabase, createUser, type TestDatabase } from './db.js';
 import { devServerConnections, uniqueTaskQueue, workflowBundle } from './temporal.js';
 
 export interface TestStack {
@@ -20,12 +22,16 @@ export interface TestStack {
   readonly client: Client;
   readonly cases: CaseService;
   readonly taskQueue: string;
+  /** A user with the admin role, and its API token. */
+  readonly admin: { readonly id: string; readonly token: string };
+  /** The app's route table (method, path, action). */
+  readonly routes: RouteInfo[];
   /** Stop the in-process worker (to hand the queue to another worker). */
   stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startTestStack(opts: { worker?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { worker?: boolean; logger?: Logger } = {}): Promise<TestStack> {
   installRuntime();
   const db = await createTestDatabase();
   const conns = await devServerConnections();
@@ -42,7 +48,13 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
     });
     running = worker.run();
   }
-  const deps = createAppDeps({ client: conns.client, pool: db.pool, taskQueue });
+  const deps = createAppDeps({
+    client: conns.client,
+    pool: db.pool,
+    taskQueue,
+    session: { secret: 'test-session-secret-that-is-long-enough', secureCookies: false, trustProxy: false },
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
   const cases = deps.cases;
   const app = createApp(deps);
   const server: Server = await new Promise((resolve) => {
@@ -52,8 +64,11 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   };
+  const adminUser = await createUser(db.pool, `admin-${taskQueue.slice(-8)}`, [admin()]);
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    admin: adminUser,
+    routes: app.locals.routes as RouteInfo[],
     db,
     client: conns.client,
     cases,
@@ -69,13 +84,34 @@ export async function startTestStack(opts: { worker?: boolean } = {}): Promise<T
   };
 }
 
-/** fetch + JSON, for readable tests. */
-export async function call(baseUrl: string, method: string, path: string, body?: unknown, rawBody?: string) {
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {},
-    body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined }; // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface CallOptions {
+  /** API token (Authorization: Bearer). */
+  readonly token?: string;
+  /** Session cookie and its CSRF token, from a login. */
+  readonly cookie?: string;
+  readonly csrf?: string;
+  /** A raw body instead of JSON.stringify(body). */
+  readonly raw?: string;
 }
+
+/** fetch + JSON, for readable tests. */
+export async function call(baseUrl: string, method: string, path: string, body?: unknown, opts: CallOptions = {}) {
+  const headers: Record<string, string> = {};
+  if (body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json';
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.cookie) headers.cookie = opts.cookie;
+  if (opts.csrf) headers['x-csrf-token'] = opts.csrf;
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+  const text = await res.text();
+  let parsed: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** `call` bound to a base URL and a token. */
+export const caller = (baseUrl: string, token: string) => (method: string, path: string, body?: unknown, opts: CallOptions = {}) =>
+  call(baseUrl, method, path, body, { token, ...opts });

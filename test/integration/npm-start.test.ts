@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/config.js';
 import { ensureDatabase } from '../../infra/postgres.js';
+import { TEST_PASSWORD } from '../helpers/db.js';
 import { call } from '../helpers/stack.js';
 
 /**
@@ -35,6 +36,17 @@ describe('npm start', () => {
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     return { child, output: () => output };
+  }
+
+  function runCommand(cmd: string, args: string[], env: Record<string, string>, stdin: string): Promise<{ code: number | null; output: string }> {
+    const environment: NodeJS.ProcessEnv = { ...process.env, ...env };
+    if (!env.DATABASE_URL) delete environment.DATABASE_URL;
+    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env: environment, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stdin!.end(stdin);
+    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
   }
 
   async function waitForHealth(baseUrl: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -101,14 +113,32 @@ describe('npm start', () => {
 
     const db = new pg.Client({ connectionString: appDbUrl });
     await db.connect();
-    const org = await db.query<{ id: string }>(`INSERT INTO organizations (name, kind) VALUES ('Chi bộ Công ty Sao Biển', 'grassroots-cell') RETURNING id`);
+    const upper = await db.query<{ id: string }>(`INSERT INTO organizations (name, kind, path) VALUES ('Đảng ủy Khu kinh tế', 'upper-committee', '{}') RETURNING id`);
+    const org = await db.query<{ id: string }>(
+      `INSERT INTO organizations (name, kind, parent_id, path) VALUES ('Chi bộ Công ty Sao Biển', 'grassroots-cell', $1, '{}') RETURNING id`,
+      [upper.rows[0]!.id],
+    );
+    await db.query(`UPDATE organizations SET path = CASE WHEN parent_id IS NULL THEN ARRAY[id] ELSE ARRAY[parent_id, id] END`);
     const helper = await db.query<{ id: string }>(`INSERT INTO people (full_name, date_of_birth) VALUES ('Đảng viên Giúp Đỡ', '1970-01-01') RETURNING id`);
     await db.end();
-    const created = await call(baseUrl, 'POST', '/api/v1/cases', {
-      type: 'admission',
-      organizationId: org.rows[0]!.id,
-      person: { fullName: 'Bùi Thị Lan', dateOfBirth: '2000-12-31' },
-    });
+
+    // The first admin, made with the command a new installation uses, then a browser-style login.
+    const made = await runCommand('npm', ['run', '--silent', 'user:create', '--', '--username', 'boss', '--name', 'Trưởng ban'], env, `${TEST_PASSWORD}\n`);
+    expect(made.code, made.output).toBe(0);
+    expect(made.output).toContain('Created user boss (admin)');
+    const login = await call(baseUrl, 'POST', '/api/v1/auth/login', { username: 'boss', password: TEST_PASSWORD });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const session = { cookie, csrf: login.body.csrfToken as string };
+    const noCsrf = await call(baseUrl, 'POST', '/api/v1/cases', {}, { cookie });
+    expect(noCsrf.status).toBe(403);
+    const created = await call(
+      baseUrl,
+      'POST',
+      '/api/v1/cases',
+      { type: 'admission', organizationId: org.rows[0]!.id, person: { fullName: 'Bùi Thị Lan', dateOfBirth: '2000-12-31' } },
+      session,
+    );
     expect(created.status).toBe(201);
 
     await ctrlC(first.child);
@@ -118,10 +148,11 @@ describe('npm start', () => {
 
     const second = await npmStart(env);
     await waitForHealth(baseUrl, second.child, second.output);
-    const list = await call(baseUrl, 'GET', '/api/v1/cases');
+    // Sessions live in Postgres: the first run's login still holds.
+    const list = await call(baseUrl, 'GET', '/api/v1/cases', undefined, session);
     expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([created.body.caseId]);
     // The workflow itself survived too (Temporal's SQLite file): it takes the next sign-off.
-    const signed = await call(baseUrl, 'POST', `/api/v1/cases/${created.body.caseId}/steps/source`, { helperPersonId: helper.rows[0]!.id });
+    const signed = await call(baseUrl, 'POST', `/api/v1/cases/${created.body.caseId}/steps/source`, { helperPersonId: helper.rows[0]!.id }, session);
     expect(signed.status).toBe(200);
     expect(signed.body.step).toBe('awareness-course');
     await ctrlC(second.child);

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../../api/auth/policy.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { insertPerson } from '../../infra/db/queries/cases.js';
@@ -34,6 +36,8 @@ function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> 
   });
 }
 
+const system: Principal = { userId: randomUUID(), username: 'test', displayName: 'test', roles: [{ role: 'admin', organizationId: null, body: null }], via: 'token', ip: null };
+
 describe('worker crash', () => {
   let stack: TestStack;
   const children: ChildProcess[] = [];
@@ -52,7 +56,7 @@ describe('worker crash', () => {
     children.push(first);
 
     const orgId = await insertOrganization(stack.db.pool);
-    const opened = await stack.cases.openAdmission({ organizationId: orgId, person: { fullName: 'Vũ Thị Hoa', dateOfBirth: '1999-09-09' } });
+    const opened = await stack.cases.openAdmission(system, { organizationId: orgId, person: { fullName: 'Vũ Thị Hoa', dateOfBirth: '1999-09-09' } });
     expect(opened).toMatchObject({ step: 'source', recorded: true });
     const helper = await insertPerson(stack.db.pool, { fullName: 'Ngô Văn Khải', dateOfBirth: '1975-04-04' });
 
@@ -61,7 +65,7 @@ describe('worker crash', () => {
     await died;
 
     // The sign-off is sent while no worker runs; it completes once a new worker picks the case up.
-    const signed = stack.cases.assignHelper(opened.caseId, helper);
+    const signed = stack.cases.assignHelper(system, opened.caseId, helper);
     const second = await startWorkerProcess(env);
     children.push(second);
     await expect(signed).resolves.toMatchObject({ step: 'awareness-course' });

@@ -6,6 +6,8 @@ export interface CaseListFilter {
   readonly step?: string | undefined;
   readonly organizationId?: string | undefined;
   readonly limit: number;
+  /** Organizations whose subtrees the caller may read, or 'all'. */
+  readonly scope: readonly string[] | 'all';
   /** Keyset cursor: the last row of the previous page. */
   readonly after?: { readonly openedAt: string; readonly id: string } | undefined;
 }
@@ -38,6 +40,7 @@ export async function listCases(db: Queryable, f: CaseListFilter): Promise<CaseR
     params.push(value);
     where.push(sql.replace('?', `$${params.length}`));
   };
+  if (f.scope !== 'all') add('c.organization_id IN (SELECT id FROM organizations WHERE path && ?::uuid[])', f.scope);
   if (f.status) add('c.status = ?', f.status);
   if (f.step) add('c.current_step = ?', f.step);
   if (f.organizationId) add('c.organization_id = ?', f.organizationId);
@@ -92,10 +95,13 @@ export async function personExists(db: Queryable, id: string): Promise<boolean> 
   return (rowCount ?? 0) > 0;
 }
 
-export async function insertPerson(db: Queryable, p: { fullName: string; dateOfBirth: string }): Promise<string> {
+export async function insertPerson(
+  db: Queryable,
+  p: { fullName: string; dateOfBirth: string; organizationId?: string | null },
+): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    'INSERT INTO people (full_name, date_of_birth) VALUES ($1, $2) RETURNING id',
-    [p.fullName, p.dateOfBirth],
+    'INSERT INTO people (full_name, date_of_birth, organization_id) VALUES ($1, $2, $3) RETURNING id',
+    [p.fullName, p.dateOfBirth, p.organizationId ?? null],
   );
   return rows[0]!.id;
 }

@@ -1,0 +1,122 @@
+/** /api/v1/auth: log in and out, who am I, API tokens. */
+import { rateLimit } from 'express-rate-limit';
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Pool } from '../../infra/db/pool.js';
+import { withTransaction } from '../../infra/db/pool.js';
+import { appendAudit } from '../../infra/db/queries/audit.js';
+import { findCredentials, getUser, insertApiToken, listApiTokens, revokeApiToken, touchLogin } from '../../infra/db/queries/users.js';
+import { generateCsrfToken, SESSION_COOKIE } from '../auth/middleware.js';
+import { newApiToken, verifyPassword } from '../auth/passwords.js';
+import { HttpError, notFound } from '../http-errors.js';
+import { principal, type RouteDef } from '../routing.js';
+import { line, parse, uuid } from '../validation.js';
+
+export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
+
+const LoginBody = z.strictObject({
+  username: z.string({ error: 'must be a string' }).trim().toLowerCase().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  password: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+});
+const TokenBody = z.strictObject({ name: line(100) });
+const IdParams = z.object({ id: uuid });
+
+/** Ten attempts a minute per client address; the eleventh gets 429 (in-memory: per API process). */
+export function loginLimiter(): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: LOGIN_ATTEMPTS_PER_MINUTE,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      res.status(429).json(new HttpError(429, 'too_many_attempts', 'Too many login attempts: wait a minute and try again'));
+    },
+  });
+}
+
+export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
+  return [
+    {
+      method: 'post',
+      path: '/login',
+      action: 'public',
+      handler: async (req, res) => {
+        await new Promise<void>((resolve, reject) => limiter(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+        if (res.headersSent) return;
+        const body = parse(LoginBody, req.body, 'body');
+        const creds = await findCredentials(pool, body.username);
+        // Unknown user, wrong password and disabled account: one answer, one argon2 verification each.
+        const ok = await verifyPassword(creds?.passwordHash, body.password);
+        if (!ok || !creds?.active) {
+          await appendAudit(pool, { actorUserId: null, actorIp: req.ip ?? null, action: 'auth.login-failed', entityType: 'session', entityId: '-' });
+          throw new HttpError(401, 'invalid_credentials', 'Wrong username or password');
+        }
+        await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+        req.session.userId = creds.id;
+        const csrfToken = generateCsrfToken(req, true);
+        await withTransaction(pool, async (db) => {
+          await touchLogin(db, creds.id);
+          await appendAudit(db, { actorUserId: creds.id, actorIp: req.ip ?? null, action: 'auth.login', entityType: 'session', entityId: creds.id });
+        });
+        res.json({ user: await getUser(pool, creds.id), csrfToken });
+      },
+    },
+    {
+      method: 'post',
+      path: '/logout',
+      action: 'self',
+      handler: async (req, res) => {
+        const p = principal(req);
+        if (p.via === 'session') {
+          await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+          res.clearCookie(SESSION_COOKIE);
+        }
+        await appendAudit(pool, { actorUserId: p.userId, actorIp: p.ip, action: 'auth.logout', entityType: 'session', entityId: p.userId });
+        res.status(204).end();
+      },
+    },
+    {
+      method: 'get',
+      path: '/me',
+      action: 'self',
+      handler: async (req, res) => {
+        const p = principal(req);
+        res.json({ user: await getUser(pool, p.userId), via: p.via, ...(p.via === 'session' ? { csrfToken: generateCsrfToken(req) } : {}) });
+      },
+    },
+    { method: 'get', path: '/tokens', action: 'self', handler: async (req, res) => res.json({ items: await listApiTokens(pool, principal(req).userId) }) },
+    {
+      method: 'post',
+      path: '/tokens',
+      action: 'self',
+      handler: async (req, res) => {
+        const p = principal(req);
+        const { name } = parse(TokenBody, req.body, 'body');
+        const { token, tokenHash } = newApiToken();
+        const id = await withTransaction(pool, async (db) => {
+          const tokenId = await insertApiToken(db, { userId: p.userId, name, tokenHash });
+          await appendAudit(db, { actorUserId: p.userId, actorIp: p.ip, action: 'auth.token-created', entityType: 'api-token', entityId: tokenId });
+          return tokenId;
+        });
+        // The only time the token is shown: it is stored as a hash.
+        res.status(201).json({ id, name, token });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/tokens/:id',
+      action: 'self',
+      handler: async (req, res) => {
+        const p = principal(req);
+        const { id } = parse(IdParams, req.params, 'path');
+        const revoked = await withTransaction(pool, async (db) => {
+          if (!(await revokeApiToken(db, p.userId, id))) return false;
+          await appendAudit(db, { actorUserId: p.userId, actorIp: p.ip, action: 'auth.token-revoked', entityType: 'api-token', entityId: id });
+          return true;
+        });
+        if (!revoked) throw notFound('The token');
+        res.status(204).end();
+      },
+    },
+  ];
+}
