@@ -109,6 +109,18 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
 
   const handleOf = (row: q.CaseRow) => client.workflow.getHandle(caseWorkflowId(row.type as 'admission', row.id));
 
+  /** An update to a case's workflow; a closed case (its workflow has ended) answers 409, not 404. */
+  async function update<T>(row: q.CaseRow, fn: (handle: ReturnType<typeof handleOf>) => Promise<T>): Promise<T> {
+    try {
+      return await temporal(() => fn(handleOf(row)));
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404 && row.status !== 'open') {
+        throw new HttpError(409, 'case_closed', `the case is ${row.status}`);
+      }
+      throw err;
+    }
+  }
+
   return {
     async openAdmission(p, input) {
       const org = await getOrganization(pool, input.organizationId);
@@ -155,17 +167,17 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
           { field: 'helperPersonId', rule: 'exists', message: 'does not name an existing person' },
         ]);
       }
-      return temporal(() => handleOf(row).executeUpdate(assignHelperUpdate, { args: [{ helperPersonId, actor: actorOf(p) }] }));
+      return update(row, (h) => h.executeUpdate(assignHelperUpdate, { args: [{ helperPersonId, actor: actorOf(p) }] }));
     },
 
     async recordAwarenessCourse(p, caseId, certificateIssuedOn) {
       const { row } = await drivable(p, caseId);
-      return temporal(() => handleOf(row).executeUpdate(recordAwarenessCourseUpdate, { args: [{ certificateIssuedOn, actor: actorOf(p) }] }));
+      return update(row, (h) => h.executeUpdate(recordAwarenessCourseUpdate, { args: [{ certificateIssuedOn, actor: actorOf(p) }] }));
     },
 
     async withdraw(p, caseId, reason) {
       const { row } = await drivable(p, caseId);
-      return temporal(() => handleOf(row).executeUpdate(withdrawCaseUpdate, { args: [{ reason, actor: actorOf(p) }] }));
+      return update(row, (h) => h.executeUpdate(withdrawCaseUpdate, { args: [{ reason, actor: actorOf(p) }] }));
     },
 
     async notifyCalendarChanged(from) {

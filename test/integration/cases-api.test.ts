@@ -88,7 +88,8 @@ describe('cases API end to end', () => {
     const closed = await api('GET', `/api/v1/cases?status=withdrawn`);
     expect(closed.body.items.map((c: { id: string }) => c.id)).toContain(caseId);
     const late = await api('POST', `/api/v1/cases/${caseId}/withdraw`, { reason: 'again' });
-    expect([404, 409]).toContain(late.status);
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('case_closed');
   });
 
   it('pages through the list with a keyset cursor', async () => {

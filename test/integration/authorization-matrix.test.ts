@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertPerson } from '../../infra/db/queries/cases.js';
+import { admin, approver, createTree, createUser, organizer, viewer } from '../helpers/db.js';
+import { call, caller, startTestStack, type TestStack } from '../helpers/stack.js';
+
+/**
+ * Every route × every kind of caller. `allowed` means the request got past authorization (any status but
+ * 401, 403 and 404, and no 5xx); a number is the exact status expected. A route added to the app without a
+ * row here fails the first test.
+ */
+const PERSONAS = ['anonymous', 'viewer', 'organizerIn', 'organizerOut', 'approverRight', 'approverOther', 'admin'] as const;
+type Persona = (typeof PERSONAS)[number];
+type Expect = 'allowed' | 401 | 403 | 404 | 422;
+type Row = Record<Persona, Expect>;
+
+const everyone = (e: Expect): Row => ({ anonymous: 401, viewer: e, organizerIn: e, organizerOut: e, approverRight: e, approverOther: e, admin: e });
+const adminOnly: Row = { ...everyone(403), admin: 'allowed' };
+/** Reads of a resource in the cell: the viewer, organizer and approver of that cell see it; others get 404. */
+const scopedRead: Row = { ...everyone('allowed'), organizerOut: 404, approverOther: 404 };
+/** Staff work on a resource in the cell. */
+const drive: Row = { ...scopedRead, viewer: 403, approverRight: 403 };
+/** Creating in the cell: out-of-scope callers get "no such organization" (422), not a hint that it exists. */
+const createIn: Row = { ...drive, organizerOut: 422, approverOther: 422 };
+
+interface Ctx {
+  caseId: string;
+  cellId: string;
+  otherCellId: string;
+  personId: string;
+  helperId: string;
+  enterpriseId: string;
+  userId: string;
+}
+
+interface Probe {
+  readonly expect: Row;
+  readonly request: (c: Ctx) => { path: string; body?: unknown };
+}
+
+const MATRIX: Record<string, Probe> = {
+  'GET /healthz': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/healthz' }) },
+  // Public: wrong credentials get the same 401 whoever asks (a logged-in caller is no exception).
+  'POST /api/v1/auth/login': {
+    expect: everyone(401),
+    request: () => ({ path: '/api/v1/auth/login', body: { username: 'nobody', password: 'wrong password' } }),
+  },
+  'POST /api/v1/auth/logout': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/auth/logout' }) },
+  'GET /api/v1/auth/me': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/auth/me' }) },
+  'GET /api/v1/auth/tokens': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/auth/tokens' }) },
+  'POST /api/v1/auth/tokens': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/auth/tokens', body: { name: 'matrix' } }) },
+  // Someone else's (here: nobody's) token: not found for every caller.
+  'DELETE /api/v1/auth/tokens/:id': { expect: everyone(404), request: () => ({ path: `/api/v1/auth/tokens/${randomUUID()}` }) },
+
+  'GET /api/v1/cases': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/cases' }) },
+  'POST /api/v1/cases': {
+    expect: createIn,
+    request: (c) => ({ path: '/api/v1/cases', body: { type: 'admission', organizationId: c.cellId, person: { fullName: 'Ma Trận', dateOfBirth: '1999-01-01' } } }),
+  },
+  'GET /api/v1/cases/:id': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}` }) },
+  // The source step is signed by the cell (or driven by staff); not by another cell's approver or a viewer.
+  'POST /api/v1/cases/:id/steps/source': {
+    expect: { ...scopedRead, viewer: 403 },
+    request: (c) => ({ path: `/api/v1/cases/${c.caseId}/steps/source`, body: { helperPersonId: c.helperId } }),
+  },
+  'POST /api/v1/cases/:id/steps/awareness-course': {
+    expect: drive,
+    request: (c) => ({ path: `/api/v1/cases/${c.caseId}/steps/awareness-course`, body: { certificateIssuedOn: '2026-01-15' } }),
+  },
+  'POST /api/v1/cases/:id/withdraw': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/withdraw`, body: { reason: 'Ma trận' } }) },
+
+  'GET /api/v1/calendar/add-working-days': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/calendar/add-working-days?from=2026-03-02&days=5' }) },
+  'GET /api/v1/calendar/working-days-between': {
+    expect: everyone('allowed'),
+    request: () => ({ path: '/api/v1/calendar/working-days-between?from=2026-03-02&to=2026-03-20' }),
+  },
+  'GET /api/v1/calendar/:year': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/calendar/2026' }) },
+  'PUT /api/v1/calendar/:year': {
+    expect: adminOnly,
+    request: () => ({ path: '/api/v1/calendar/2031', body: { source: 'Ma trận', days: [{ date: '2031-01-02', kind: 'bridge', holiday: 'new-year' }] } }),
+  },
+
+  'GET /api/v1/organizations': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/organizations' }) },
+  'GET /api/v1/organizations/:id': { expect: scopedRead, request: (c) => ({ path: `/api/v1/organizations/${c.cellId}` }) },
+  'GET /api/v1/organizations/:id/history': { expect: scopedRead, request: (c) => ({ path: `/api/v1/organizations/${c.cellId}/history` }) },
+  'GET /api/v1/organizations/:id/approval-chain': { expect: scopedRead, request: (c) => ({ path: `/api/v1/organizations/${c.cellId}/approval-chain` }) },
+  'POST /api/v1/organizations': {
+    expect: adminOnly,
+    request: () => ({ path: '/api/v1/organizations', body: { name: 'Đảng ủy mới', kind: 'upper-committee' } }),
+  },
+  'PATCH /api/v1/organizations/:id': { expect: adminOnly, request: (c) => ({ path: `/api/v1/organizations/${c.cellId}`, body: { officialMembers: 8 } }) },
+
+  'GET /api/v1/people': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/people' }) },
+  'GET /api/v1/people/:id': { expect: scopedRead, request: (c) => ({ path: `/api/v1/people/${c.personId}` }) },
+  'POST /api/v1/people': {
+    expect: createIn,
+    request: (c) => ({ path: '/api/v1/people', body: { fullName: 'Người Mới', dateOfBirth: '1995-05-05', organizationId: c.cellId } }),
+  },
+  'PATCH /api/v1/people/:id': { expect: drive, request: (c) => ({ path: `/api/v1/people/${c.personId}`, body: { occupation: 'Công nhân' } }) },
+
+  'GET /api/v1/enterprises': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/enterprises' }) },
+  'GET /api/v1/enterprises/:id': { expect: everyone('allowed'), request: (c) => ({ path: `/api/v1/enterprises/${c.enterpriseId}` }) },
+  'POST /api/v1/enterprises': {
+    expect: { ...everyone(403), organizerIn: 'allowed', organizerOut: 'allowed', admin: 'allowed' },
+    request: () => ({ path: '/api/v1/enterprises', body: { name: 'Công ty TNHH Ma Trận' } }),
+  },
+  'PATCH /api/v1/enterprises/:id': {
+    expect: { ...everyone(403), organizerIn: 'allowed', organizerOut: 'allowed', admin: 'allowed' },
+    request: (c) => ({ path: `/api/v1/enterprises/${c.enterpriseId}`, body: { workforce: 1200 } }),
+  },
+
+  'GET /api/v1/users': { expect: adminOnly, request: () => ({ path: '/api/v1/users' }) },
+  'POST /api/v1/users': {
+    expect: adminOnly,
+    request: () => ({ path: '/api/v1/users', body: { username: `u-${randomUUID().slice(0, 8)}`, displayName: 'Mới', password: 'mật-khẩu-rất-dài-1', roles: [] } }),
+  },
+  'PATCH /api/v1/users/:id': { expect: adminOnly, request: (c) => ({ path: `/api/v1/users/${c.userId}`, body: { displayName: 'Đổi tên' } }) },
+  'GET /api/v1/audit': { expect: adminOnly, request: () => ({ path: '/api/v1/audit' }) },
+};
+
+describe('authorization matrix', () => {
+  let stack: TestStack;
+  let ctx: Ctx;
+  const tokens = {} as Record<Persona, string | undefined>;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const { pool } = stack.db;
+    const tree = await createTree(pool);
+    const users = {
+      viewer: await createUser(pool, 'm-viewer', [viewer(tree.gcell)]),
+      organizerIn: await createUser(pool, 'm-organizer-in', [organizer(tree.gcell)]),
+      organizerOut: await createUser(pool, 'm-organizer-out', [organizer(tree.gcell2)]),
+      approverRight: await createUser(pool, 'm-approver-right', [approver(tree.gcell, 'cell')]),
+      approverOther: await createUser(pool, 'm-approver-other', [approver(tree.gcell2, 'cell')]),
+      admin: await createUser(pool, 'm-admin', [admin()]),
+    };
+    tokens.anonymous = undefined;
+    for (const [k, u] of Object.entries(users)) tokens[k as Persona] = u.token;
+    const asAdmin = caller(stack.baseUrl, stack.admin.token);
+    const opened = await asAdmin('POST', '/api/v1/cases', { type: 'admission', organizationId: tree.gcell, person: { fullName: 'Ứng Viên', dateOfBirth: '1998-08-08' } });
+    const enterprise = await asAdmin('POST', '/api/v1/enterprises', { name: 'Công ty TNHH Sao Việt' });
+    ctx = {
+      caseId: opened.body.caseId,
+      cellId: tree.gcell,
+      otherCellId: tree.gcell2,
+      personId: await insertPerson(pool, { fullName: 'Người Trong Chi Bộ', dateOfBirth: '1990-01-01', organizationId: tree.gcell }),
+      helperId: await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01', organizationId: tree.gcell }),
+      enterpriseId: enterprise.body.id,
+      userId: users.viewer.id,
+    };
+  });
+  afterAll(() => stack?.stop());
+
+  it('has a row for every route of the app, and no row for a route that does not exist', () => {
+    const routes = stack.routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
+    expect(Object.keys(MATRIX).sort()).toEqual(routes);
+  });
+
+  // Reads and harmless writes first; the case's withdrawal last (it closes the case).
+  const order = Object.keys(MATRIX).sort((a, b) => Number(a.endsWith('/withdraw')) - Number(b.endsWith('/withdraw')));
+  it.each(order)('%s', async (key) => {
+    const [method, _path] = key.split(' ');
+    const probe = MATRIX[key]!;
+    const failures: string[] = [];
+    for (const persona of PERSONAS) {
+      const { path, body } = probe.request(ctx);
+      const res = await call(stack.baseUrl, method!, path, body, tokens[persona] ? { token: tokens[persona] } : {});
+      const expected = probe.expect[persona];
+      const ok = expected === 'allowed' ? ![401, 403, 404].includes(res.status) && res.status < 500 : res.status === expected;
+      if (!ok) failures.push(`${persona}: expected ${expected}, got ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
