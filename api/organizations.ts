@@ -94,20 +94,7 @@ export function createOrganizationService(deps: { pool: Pool }): OrganizationSer
 
     create: (p, input) =>
       withTransaction(pool, async (db) => {
-        const f: q.OrganizationFields = {
-          parentId: null,
-          symbol: null,
-          enterpriseId: null,
-          competentCommitteeId: null,
-          delegated: false,
-          officialMembers: 0,
-          probationaryMembers: 0,
-          committeeMembers: 0,
-          workWeek: 'mon-fri',
-          status: 'active',
-          dissolvedOn: null,
-          ...input,
-        };
+        const f: q.OrganizationFields = { ...q.ORGANIZATION_DEFAULTS, ...input };
         const parentPath = await checkPlacement(db, f, null);
         const org = await q.insertOrganization(db, f, parentPath);
         await q.insertOrganizationHistory(db, { organizationId: org.id, actorUserId: p.userId, change: 'created', before: null, after: org });

@@ -8,8 +8,7 @@ import { createPool } from '../infra/db/pool.js';
 import { createLogger } from '../infra/logger.js';
 import { connectClient } from '../infra/temporal.js';
 import { createApp } from './app.js';
-import { sessionSecret } from './auth/middleware.js';
-import { createAppDeps } from './services.js';
+import { appDepsFromConfig } from './services.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,15 +18,7 @@ async function main(): Promise<void> {
   }
   const pool = createPool(config.database.url);
   const client = await connectClient({ ...config.temporal, address: config.temporal.address });
-  const app = createApp(
-    createAppDeps({
-      client,
-      pool,
-      taskQueue: config.temporal.taskQueue,
-      logger,
-      session: { ...config.session, secret: sessionSecret(config.session.secret, config.dataDir) },
-    }),
-  );
+  const app = createApp(appDepsFromConfig(config, { client, pool, logger }));
   const server = app.listen(config.http.port, config.http.host, () =>
     logger.info({ url: config.http.publicUrl }, 'api listening'),
   );

@@ -1,7 +1,9 @@
 /** Wires the API's services over one Temporal client and one pg pool (used by every entry point and tests). */
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { Config } from '../infra/config.js';
 import type { Pool } from '../infra/db/pool.js';
+import { sessionSecret } from './auth/middleware.js';
 import type { AppDeps } from './app.js';
 import { createCalendarService } from './calendar.js';
 import { createCaseService } from './cases.js';
@@ -29,4 +31,13 @@ export function createAppDeps(deps: {
     session: deps.session,
     ...(deps.logger ? { logger: deps.logger } : {}),
   };
+}
+
+/** The app's dependencies for a process configured by `Config` (the API entry and `npm start`). */
+export function appDepsFromConfig(config: Config, deps: { client: Client; pool: Pool; logger: Logger }): AppDeps {
+  return createAppDeps({
+    ...deps,
+    taskQueue: config.temporal.taskQueue,
+    session: { ...config.session, secret: sessionSecret(config.session.secret, config.dataDir) },
+  });
 }

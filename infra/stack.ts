@@ -7,8 +7,7 @@ import type { Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../api/app.js';
-import { sessionSecret } from '../api/auth/middleware.js';
-import { createAppDeps } from '../api/services.js';
+import { appDepsFromConfig } from '../api/services.js';
 import type { Config } from './config.js';
 import { prepareDatabase } from './db/migrate.js';
 import { createPool, type Pool } from './db/pool.js';
@@ -90,15 +89,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     });
     running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
 
-    const app = createApp(
-      createAppDeps({
-        client,
-        pool,
-        taskQueue: config.temporal.taskQueue,
-        logger,
-        session: { ...config.session, secret: sessionSecret(config.session.secret, config.dataDir) },
-      }),
-    );
+    const app = createApp(appDepsFromConfig(config, { client, pool, logger }));
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.http.port, config.http.host, () => resolve(s));
       s.once('error', reject);

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { hashPassword, newApiToken } from '../../api/auth/passwords.js';
 import { prepareDatabase } from '../../infra/db/migrate.js';
 import { createPool, type Pool } from '../../infra/db/pool.js';
-import { insertOrganization as insertOrg, type OrganizationFields } from '../../infra/db/queries/organizations.js';
+import { insertOrganization as insertOrg, ORGANIZATION_DEFAULTS, type OrganizationFields } from '../../infra/db/queries/organizations.js';
 import { insertApiToken, insertUser, replaceRoles, type RoleGrant } from '../../infra/db/queries/users.js';
 
 export interface TestDatabase {
@@ -38,25 +38,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-const orgDefaults: Omit<OrganizationFields, 'name' | 'kind' | 'parentId'> = {
-  symbol: null,
-  enterpriseId: null,
-  competentCommitteeId: null,
-  delegated: false,
-  officialMembers: 0,
-  probationaryMembers: 0,
-  committeeMembers: 0,
-  workWeek: 'mon-fri',
-  status: 'active',
-  dissolvedOn: null,
-};
-
 export async function addOrganization(
   pool: Pool,
   f: Pick<OrganizationFields, 'name' | 'kind'> & Partial<OrganizationFields>,
 ): Promise<string> {
   const parent = f.parentId ? (await pool.query<{ path: string[] }>('SELECT path FROM organizations WHERE id = $1', [f.parentId])).rows[0]!.path : [];
-  return (await insertOrg(pool, { ...orgDefaults, parentId: null, ...f }, parent)).id;
+  return (await insertOrg(pool, { ...ORGANIZATION_DEFAULTS, ...f }, parent)).id;
 }
 
 /**

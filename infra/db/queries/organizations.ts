@@ -24,6 +24,21 @@ export interface OrganizationRow {
 
 export type OrganizationFields = Omit<OrganizationRow, 'id' | 'path' | 'createdAt' | 'updatedAt'>;
 
+/** What a new organization gets for each field the caller leaves out. */
+export const ORGANIZATION_DEFAULTS: Omit<OrganizationFields, 'name' | 'kind'> = {
+  parentId: null,
+  symbol: null,
+  enterpriseId: null,
+  competentCommitteeId: null,
+  delegated: false,
+  officialMembers: 0,
+  probationaryMembers: 0,
+  committeeMembers: 0,
+  workWeek: 'mon-fri',
+  status: 'active',
+  dissolvedOn: null,
+};
+
 const COLUMNS = `o.id, o.name, o.kind, o.parent_id AS "parentId", o.symbol, o.enterprise_id AS "enterpriseId",
   o.competent_committee_id AS "competentCommitteeId", o.delegated, o.official_members AS "officialMembers",
   o.probationary_members AS "probationaryMembers", o.committee_members AS "committeeMembers",
