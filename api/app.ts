@@ -77,6 +77,12 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
+const UNIQUE_FIELDS: Record<string, string> = {
+  organizations_symbol_active_idx: 'symbol',
+  users_username_idx: 'username',
+  user_roles_unique_idx: 'roles',
+};
+
 function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   // body-parser and csrf-sync errors carry a status and a type or code
@@ -85,7 +91,9 @@ function toHttpError(err: unknown): HttpError | undefined {
     return new HttpError(403, 'csrf', 'Missing or wrong X-CSRF-Token header: take the token from POST /api/v1/auth/login or GET /api/v1/auth/me');
   }
   if (e?.type === 'entity.parse.failed') {
-    return new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${e.message ?? ''}`.trim(), [
+    // Only the position: the parser's message quotes the body around it, which may be a password or a name.
+    const position = /position (\d+)/.exec(e.message ?? '')?.[1];
+    return new HttpError(400, 'invalid_json', `The request body is not valid JSON${position ? ` (at character ${position})` : ''}`, [
       { field: '(body)', rule: 'json', message: 'is not valid JSON' },
     ]);
   }
@@ -94,6 +102,12 @@ function toHttpError(err: unknown): HttpError | undefined {
   }
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new HttpError(415, 'unsupported_encoding', e.message ?? 'Unsupported body encoding');
+  }
+  // A unique index caught what a check before the write could not (two requests at once).
+  const pgError = err as { code?: string; constraint?: string };
+  if (pgError?.code === '23505') {
+    const field = UNIQUE_FIELDS[pgError.constraint ?? ''] ?? '(body)';
+    return new HttpError(409, 'conflict', `${field}: is already used`, [{ field, rule: 'unique', message: 'is already used' }]);
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new HttpError(e.status, 'bad_request', e.message ?? 'Bad request');

@@ -40,7 +40,7 @@ export function createOrganizationService(deps: { pool: Pool }): OrganizationSer
     if (f.parentId) {
       const parent = await q.getOrganization(db, f.parentId);
       if (!parent) throw unprocessable('parentId', 'exists', 'does not name an existing organization');
-      if (parent.status !== 'active') throw unprocessable('parentId', 'active', 'names a dissolved organization');
+      if (parent.status !== 'active' && f.status === 'active') throw unprocessable('parentId', 'active', 'names a dissolved organization');
       if (selfId && parent.path.includes(selfId)) {
         throw unprocessable('parentId', 'cycle', 'is the organization itself or one of its descendants: the tree would have a cycle');
       }
@@ -59,6 +59,17 @@ export function createOrganizationService(deps: { pool: Pool }): OrganizationSer
       if (!c) throw unprocessable('competentCommitteeId', 'exists', 'does not name an existing organization');
       if (c.kind !== 'upper-committee' && c.kind !== 'grassroots-committee') {
         throw unprocessable('competentCommitteeId', 'kind', `must be an upper or grassroots committee, not a ${c.kind}`);
+      }
+      if (c.status !== 'active') throw unprocessable('competentCommitteeId', 'active', 'names a dissolved committee');
+      if (!parentPath.includes(c.id)) throw unprocessable('competentCommitteeId', 'ancestor', 'must be a committee above this organization');
+    }
+    if (f.status === 'dissolved' && !f.dissolvedOn) throw unprocessable('dissolvedOn', 'required', 'is required to dissolve an organization');
+    if (f.status === 'active' && f.dissolvedOn) throw unprocessable('dissolvedOn', 'none', 'must be empty for an active organization');
+    if (selfId) {
+      const { rows: children } = await db.query<{ kind: OrgKind }>(`SELECT DISTINCT kind FROM organizations WHERE parent_id = $1 AND status = 'active'`, [selfId]);
+      for (const child of children) {
+        const problem = parentProblem(child.kind, f.kind);
+        if (problem) throw unprocessable('kind', 'children', `its ${child.kind} organizations could not stay under it: ${problem}`);
       }
     }
     if (f.delegated && f.kind !== 'grassroots-committee') {
@@ -108,14 +119,15 @@ export function createOrganizationService(deps: { pool: Pool }): OrganizationSer
         const before = await q.getOrganization(db, id);
         if (!before || !canRead(p, before.path)) throw notFound('The organization');
         const { id: _id, path: _path, createdAt: _c, updatedAt: _u, ...current } = before;
-        const f: q.OrganizationFields = { ...current, ...patch };
+        // Reactivating clears the dissolution date unless the caller sets one (which is then refused).
+        const reactivated = patch.status === 'active' && before.status === 'dissolved' && patch.dissolvedOn === undefined;
+        const f: q.OrganizationFields = { ...current, ...patch, ...(reactivated ? { dissolvedOn: null } : {}) };
         const moved = f.parentId !== before.parentId;
         const dissolving = f.status === 'dissolved' && before.status === 'active';
         if (before.status === 'dissolved' && f.status === 'dissolved' && Object.keys(patch).some((k) => k !== 'dissolvedOn')) {
           throw unprocessable('status', 'dissolved', 'a dissolved organization cannot be changed');
         }
         if (dissolving) {
-          if (!f.dissolvedOn) throw unprocessable('dissolvedOn', 'required', 'is required to dissolve an organization');
           if ((await q.countActiveChildren(db, id)) > 0) {
             throw unprocessable('status', 'children', 'move or dissolve its active organizations first');
           }

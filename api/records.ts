@@ -36,6 +36,11 @@ export function createRecordService(deps: { pool: Pool }): RecordService {
     const org = await getOrganization(pool, organizationId);
     if (!org || !canRead(p, org.path)) throw unknownRef('organizationId', 'organization');
     if (!canManage(p, org.path)) throw new HttpError(403, 'forbidden', 'Only the organizing staff of this organization can change its people');
+    if (org.status !== 'active') {
+      throw new HttpError(422, 'rule_violated', 'organizationId: names a dissolved organization', [
+        { field: 'organizationId', rule: 'active', message: 'names a dissolved organization' },
+      ]);
+    }
     return org;
   }
 

@@ -28,10 +28,16 @@ export interface UserService {
 /** Role grants must fit the tree: organizers and viewers name an organization; approvers a body it has. */
 export async function roleProblems(pool: Pool, roles: readonly q.RoleGrant[]): Promise<FieldError[]> {
   const problems: FieldError[] = [];
+  const seen = new Map<string, number>();
   for (const [i, r] of roles.entries()) {
     const at = (f: string) => `roles.${i}.${f}`;
+    const key = `${r.role}|${r.organizationId}|${r.body}`;
+    const first = seen.get(key);
+    if (first !== undefined) problems.push({ field: `roles.${i}`, rule: 'unique', message: `repeats roles.${first}` });
+    seen.set(key, i);
     if (r.role === 'admin') {
       if (r.organizationId !== null) problems.push({ field: at('organizationId'), rule: 'none', message: 'must be null for admin (admins see everything)' });
+      if (r.body !== null) problems.push({ field: at('body'), rule: 'none', message: 'must be null for admin (admins sign nothing)' });
       continue;
     }
     if (r.organizationId === null) {

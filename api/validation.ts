@@ -1,5 +1,6 @@
 /** Request parsing with zod: a typed value, or a 400 whose body names every bad field and the rule it broke. */
 import { z } from 'zod';
+import { vietnamDate } from '../workflows/calendar/work-calendar.js';
 import { HttpError, type FieldError } from './http-errors.js';
 
 export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.output<S> {
@@ -54,7 +55,7 @@ export const isoDate = (bounds: { min?: string; max?: 'today' } = {}) =>
     if (!ISO_DATE.test(s)) return fail('date', 'must be a date in the form YYYY-MM-DD');
     if (!isCalendarDate(s)) return fail('date', 'is not a real calendar date');
     if (bounds.min && s < bounds.min) return fail('min', `must be on or after ${bounds.min}`);
-    if (bounds.max === 'today' && s > new Date().toISOString().slice(0, 10)) return fail('max', 'must not be in the future');
+    if (bounds.max === 'today' && s > vietnamDate(Date.now())) return fail('max', 'must not be in the future');
   });
 
 /** A UUID as the API hands them out. */

@@ -40,9 +40,8 @@ export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
       method: 'post',
       path: '/login',
       action: 'public',
+      before: [limiter],
       handler: async (req, res) => {
-        await new Promise<void>((resolve, reject) => limiter(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
-        if (res.headersSent) return;
         const body = parse(LoginBody, req.body, 'body');
         const creds = await findCredentials(pool, body.username);
         // Unknown user, wrong password and disabled account: one answer, one argon2 verification each.

@@ -9,7 +9,8 @@ const pastDate = isoDate({ min: '1900-01-01', max: 'today' }).nullable();
 const email = z.email({ error: 'must be an email address' }).max(200, 'must be at most 200 characters').nullable();
 const phone = z
   .string({ error: 'must be a string' })
-  .regex(/^\+?[0-9 .-]{6,30}$/, 'must be a phone number of digits, spaces, dots or hyphens')
+  .max(30, 'must be at most 30 characters')
+  .regex(/^\+?[0-9 .-]{6,}$/, 'must be a phone number of digits, spaces, dots or hyphens')
   .nullable();
 
 const personFields = {
