@@ -10,6 +10,25 @@ import type { CaseEvent } from '../workflows/definitions.js';
 
 export function caseRecordActivities(deps: { pool: Pool }) {
   return {
+    /**
+     * The person's membership as decisions make it: probationary from the admission decision (its date is
+     * the party-age date), full from the end of probation, or struck off. Idempotent: it sets values.
+     */
+    async recordMembership(m: {
+      caseId: string;
+      personId: string;
+      memberStatus: 'probationary' | 'full' | 'struck-off';
+      admittedOn?: string;
+      fullMemberOn?: string;
+    }): Promise<void> {
+      await deps.pool.query(
+        `UPDATE people SET member_status = $2, admitted_on = coalesce($3, admitted_on), full_member_on = coalesce($4, full_member_on),
+                           updated_at = now()
+          WHERE id = $1`,
+        [m.personId, m.memberStatus, m.admittedOn ?? null, m.fullMemberOn ?? null],
+      );
+    },
+
     async recordCaseEvent(event: CaseEvent): Promise<{ written: boolean }> {
       return withTransaction(deps.pool, async (db) => {
         if (event.kind === 'case-opened') {
@@ -30,14 +49,22 @@ export function caseRecordActivities(deps: { pool: Pool }) {
         );
         if (inserted.rowCount === 0) return { written: false };
         // The audit row shares the event's transaction: one per event, however often the activity retries.
-        if (event.kind === 'case-opened' || event.kind === 'step-completed' || event.kind === 'case-closed') {
+        if (event.kind === 'case-opened' || event.kind === 'step-completed' || event.kind === 'case-closed' || event.kind === 'case-noted') {
           await appendAudit(db, {
             actorUserId: event.actor?.userId ?? null,
             actorIp: event.actor?.ip ?? null,
-            action: event.kind === 'case-opened' ? 'case.opened' : event.kind === 'step-completed' ? 'case.step-signed' : 'case.closed',
+            action:
+              event.kind === 'case-opened'
+                ? 'case.opened'
+                : event.kind === 'step-completed'
+                  ? 'case.step-signed'
+                  : event.kind === 'case-noted'
+                    ? `case.${event.note}`
+                    : 'case.closed',
             entityType: 'case',
             entityId: event.caseId,
             caseId: event.caseId,
+            organizationId: event.kind === 'case-opened' ? event.organizationId : (event.kind === 'case-noted' ? event.organizationId : null) ?? null,
             details: { seq: event.seq, ...(event.kind === 'case-closed' ? { status: event.status } : { step: event.step }) },
           });
         }
@@ -65,6 +92,14 @@ export function caseRecordActivities(deps: { pool: Pool }) {
               event.seq,
             ]);
             break;
+          case 'case-noted':
+            // A transfer moves the case to its new organization; other notes only touch the timestamps.
+            await db.query(
+              `UPDATE cases SET organization_id = coalesce($4, organization_id), updated_at = $2, last_seq = $3
+               WHERE id = $1 AND last_seq < $3`,
+              [event.caseId, event.at, event.seq, event.organizationId ?? null],
+            );
+            break;
           case 'case-closed':
             await db.query(
               `UPDATE cases SET status = $2, current_step = NULL, current_step_due_on = NULL, closed_at = $3, updated_at = $3,
@@ -89,6 +124,8 @@ function eventColumns(event: CaseEvent): { step: string | null; data: Record<str
       return { step: event.step, data: { dueOn: event.dueOn ?? null } };
     case 'step-completed':
       return { step: event.step, data: { ...event.data } };
+    case 'case-noted':
+      return { step: event.step, data: { note: event.note, ...event.data } };
     case 'case-closed':
       return { step: null, data: { status: event.status, reason: event.reason } };
   }

@@ -9,19 +9,29 @@ import * as q from '../infra/db/queries/cases.js';
 import { chainNodes, getOrganization } from '../infra/db/queries/organizations.js';
 import { approvalChain, TreeError, type ApprovalChain } from '../workflows/org/tree.js';
 import {
-  assignHelperUpdate,
   awaitCaseRecordedUpdate,
   calendarChangedSignal,
+  caseStatusQuery,
   caseWorkflowId,
   CURRENT_RULE_SET,
-  recordAwarenessCourseUpdate,
+  extendDeadlineUpdate,
+  holdCaseUpdate,
+  recordProvincialConsentUpdate,
+  resumeCaseUpdate,
+  signStepUpdate,
+  transferCaseUpdate,
   withdrawCaseUpdate,
   type ActorRef,
   type AdmissionInput,
   type CaseSnapshot,
+  type SignActor,
+  type StepData,
 } from '../workflows/definitions.js';
+import { signerLink } from '../workflows/admission-rules.js';
+import { STEP_META } from '../workflows/steps.js';
+import { ageInFullMonths } from '../workflows/calendar/dates.js';
 import type { admissionWorkflow } from '../workflows/admission.js';
-import { canManage, canRead, canSign, readScope, signer, type Principal, type SignOffBy } from './auth/policy.js';
+import { canManage, canRead, canSign, readScope, type Principal } from './auth/policy.js';
 import { fromTemporalError, HttpError, notFound } from './http-errors.js';
 
 export interface OpenAdmissionInput {
@@ -47,9 +57,18 @@ export interface CaseListQuery extends Omit<q.CaseListFilter, 'after' | 'scope'>
 
 export interface CaseService {
   openAdmission(p: Principal, input: OpenAdmissionInput): Promise<CaseSnapshot>;
-  assignHelper(p: Principal, caseId: string, helperPersonId: string): Promise<CaseSnapshot>;
-  recordAwarenessCourse(p: Principal, caseId: string, certificateIssuedOn: string): Promise<CaseSnapshot>;
+  /** Sign the open step with its data (the API fills what it knows better than the caller: age, introducers' status). */
+  sign(p: Principal, caseId: string, data: StepData): Promise<CaseSnapshot>;
   withdraw(p: Principal, caseId: string, reason: string): Promise<CaseSnapshot>;
+  hold(p: Principal, caseId: string, reason: string): Promise<CaseSnapshot>;
+  resume(p: Principal, caseId: string): Promise<CaseSnapshot>;
+  transfer(p: Principal, caseId: string, organizationId: string): Promise<CaseSnapshot>;
+  extendDeadline(p: Principal, caseId: string, step: 'decision' | 'recognition-decision', reason: string): Promise<CaseSnapshot>;
+  recordProvincialConsent(p: Principal, caseId: string, documentNo: string, on: string): Promise<CaseSnapshot>;
+  /** The workflow's own view (steps, due dates, chain, facts). */
+  status(p: Principal, caseId: string): Promise<CaseSnapshot>;
+  comments(p: Principal, caseId: string): Promise<q.CommentRow[]>;
+  addComment(p: Principal, caseId: string, body: string): Promise<q.CommentRow>;
   list(p: Principal, query: CaseListQuery): Promise<CaseListPage>;
   get(p: Principal, caseId: string): Promise<CaseDetail>;
   /** Tell every open case due on or after `from` that the calendar changed; returns how many were told. */
@@ -95,18 +114,6 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     return found;
   }
 
-  /** For sign-offs: only the approver of the body the step names (or, where the step allows, staff). */
-  async function signable(p: Principal, caseId: string, by: SignOffBy) {
-    const found = await visibleCase(p, caseId);
-    const chain = await chainOf(found.org.id);
-    const link = chain && signer(chain, by);
-    const staffMay = by === 'organizer-or-cell' && canManage(p, found.org.path);
-    if (!staffMay && !(link && canSign(p, link))) {
-      throw new HttpError(403, 'forbidden', `Only the ${link?.body ?? 'named'} body of organization ${link?.organizationId ?? '?'} signs this step`);
-    }
-    return found;
-  }
-
   const handleOf = (row: q.CaseRow) => client.workflow.getHandle(caseWorkflowId(row.type as 'admission', row.id));
 
   /** An update to a case's workflow; a closed case (its workflow has ended) answers 409, not 404. */
@@ -119,6 +126,37 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       }
       throw err;
     }
+  }
+
+  /** What the server knows better than the caller: the candidate's age at the vote, the introducers' status. */
+  async function enrich(row: q.CaseRow, data: StepData): Promise<StepData> {
+    if (data.step === 'cell-vote') {
+      const person = row.personId ? await q.getPerson(pool, row.personId) : null;
+      if (!person) throw new HttpError(422, 'rule_violated', 'the case has no candidate record to check the age against');
+      return { ...data, candidateAgeMonths: ageInFullMonths(person.dateOfBirth, data.vote.heldOn) };
+    }
+    if (data.step === 'introduction') {
+      const statuses = await q.memberStatuses(pool, data.introducers.map((i) => i.personId));
+      const introducers = data.introducers.map((i, n) => {
+        if (!statuses.has(i.personId)) {
+          throw new HttpError(422, 'unknown_reference', `introducers.${n}.personId: no person has the id ${i.personId}`, [
+            { field: `introducers.${n}.personId`, rule: 'exists', message: 'does not name an existing person' },
+          ]);
+        }
+        return { ...i, official: statuses.get(i.personId) === 'full' };
+      });
+      return { ...data, introducers };
+    }
+    if ((data.step === 'decision' || data.step === 'recognition-decision')) {
+      const chain = await chainOf(row.organizationId);
+      const holder = chain && (await q.decisionNumberHolder(pool, { organizationId: chain.competent.organizationId, year: Number(data.issuedOn.slice(0, 4)), number: data.number }));
+      if (holder && holder !== row.id) {
+        throw new HttpError(409, 'conflict', `number: ${data.number} is already used by another decision of this body in ${data.issuedOn.slice(0, 4)}`, [
+          { field: 'number', rule: 'unique', message: 'is already used by another decision of this body this year' },
+        ]);
+      }
+    }
+    return data;
   }
 
   return {
@@ -139,7 +177,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       const personId = await q.insertPerson(pool, { ...input.person, organizationId: org.id });
       const caseId = randomUUID();
       const args: [AdmissionInput] = [
-        { caseId, organizationId: org.id, personId, ruleSet: CURRENT_RULE_SET, openedBy: actorOf(p) },
+        { caseId, organizationId: org.id, personId, ruleSet: CURRENT_RULE_SET, openedBy: actorOf(p), chain: (await chainOf(org.id))!, workWeek: org.workWeek },
       ];
       const start = new WithStartWorkflowOperation<typeof admissionWorkflow>('admissionWorkflow', {
         workflowId: caseWorkflowId('admission', caseId),
@@ -160,24 +198,77 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       }
     },
 
-    async assignHelper(p, caseId, helperPersonId) {
-      const { row } = await signable(p, caseId, 'organizer-or-cell');
-      if (!(await q.personExists(pool, helperPersonId))) {
-        throw new HttpError(422, 'unknown_reference', `helperPersonId: no person has the id ${helperPersonId}`, [
-          { field: 'helperPersonId', rule: 'exists', message: 'does not name an existing person' },
-        ]);
+    async sign(p, caseId, data) {
+      const { row, org } = await visibleCase(p, caseId);
+      const chain = await chainOf(org.id);
+      const meta = STEP_META[data.step];
+      const link = chain && signerLink(chain, meta.signer);
+      const staff = canManage(p, org.path);
+      const allowed = link ? canSign(p, link) : staff || (chain !== null && canSign(p, chain.cell));
+      if (!allowed) {
+        throw new HttpError(403, 'forbidden', link ? `${meta.label.en} is signed by the ${link.body} of organization ${link.organizationId}` : `${meta.label.en} is recorded by the organizing staff or the cell`);
       }
-      return update(row, (h) => h.executeUpdate(assignHelperUpdate, { args: [{ helperPersonId, actor: actorOf(p) }] }));
-    },
-
-    async recordAwarenessCourse(p, caseId, certificateIssuedOn) {
-      const { row } = await drivable(p, caseId);
-      return update(row, (h) => h.executeUpdate(recordAwarenessCourseUpdate, { args: [{ certificateIssuedOn, actor: actorOf(p) }] }));
+      const enriched = await enrich(row, data);
+      const actor: SignActor = {
+        ...actorOf(p),
+        staff,
+        bodies: p.roles.filter((r) => r.role === 'approver' && r.body && r.organizationId).map((r) => ({ body: r.body!, organizationId: r.organizationId! })),
+      };
+      const snapshot = await update(row, (h) => h.executeUpdate(signStepUpdate, { args: [{ data: enriched, actor }] }));
+      if ((data.step === 'decision' || data.step === 'recognition-decision') && chain) {
+        await q.reserveDecisionNumber(pool, { organizationId: chain.competent.organizationId, year: Number(data.issuedOn.slice(0, 4)), number: data.number, caseId, step: data.step });
+      }
+      return snapshot;
     },
 
     async withdraw(p, caseId, reason) {
       const { row } = await drivable(p, caseId);
       return update(row, (h) => h.executeUpdate(withdrawCaseUpdate, { args: [{ reason, actor: actorOf(p) }] }));
+    },
+    async hold(p, caseId, reason) {
+      const { row } = await drivable(p, caseId);
+      return update(row, (h) => h.executeUpdate(holdCaseUpdate, { args: [{ reason, actor: actorOf(p) }] }));
+    },
+    async resume(p, caseId) {
+      const { row } = await drivable(p, caseId);
+      return update(row, (h) => h.executeUpdate(resumeCaseUpdate, { args: [{ actor: actorOf(p) }] }));
+    },
+    async transfer(p, caseId, organizationId) {
+      const { row } = await drivable(p, caseId);
+      const target = await getOrganization(pool, organizationId);
+      if (!target || !canRead(p, target.path)) {
+        throw new HttpError(422, 'unknown_reference', `organizationId: no organization has the id ${organizationId}`, [
+          { field: 'organizationId', rule: 'exists', message: 'does not name an existing organization' },
+        ]);
+      }
+      if (!canManage(p, target.path)) throw new HttpError(403, 'forbidden', 'Only staff of both organizations can transfer a case');
+      const chain = target.status === 'active' ? await chainOf(target.id) : null;
+      if (!chain) {
+        throw new HttpError(422, 'rule_violated', 'organizationId: cases move to an active cell or grassroots cell', [
+          { field: 'organizationId', rule: 'cell', message: 'must be an active cell or grassroots cell' },
+        ]);
+      }
+      return update(row, (h) => h.executeUpdate(transferCaseUpdate, { args: [{ organizationId, chain, actor: actorOf(p) }] }));
+    },
+    async extendDeadline(p, caseId, step, reason) {
+      const { row } = await drivable(p, caseId);
+      return update(row, (h) => h.executeUpdate(extendDeadlineUpdate, { args: [{ step, reason, actor: actorOf(p) }] }));
+    },
+    async recordProvincialConsent(p, caseId, documentNo, on) {
+      const { row } = await drivable(p, caseId);
+      return update(row, (h) => h.executeUpdate(recordProvincialConsentUpdate, { args: [{ documentNo, on, actor: actorOf(p) }] }));
+    },
+    async status(p, caseId) {
+      const { row } = await visibleCase(p, caseId);
+      return temporal(() => handleOf(row).query(caseStatusQuery));
+    },
+    async comments(p, caseId) {
+      await visibleCase(p, caseId);
+      return q.listComments(pool, caseId);
+    },
+    async addComment(p, caseId, body) {
+      const { row } = await drivable(p, caseId);
+      return q.addComment(pool, { caseId, authorId: p.userId, body, ip: p.ip, organizationId: row.organizationId });
     },
 
     async notifyCalendarChanged(from) {

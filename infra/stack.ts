@@ -12,8 +12,8 @@ import type { Config } from './config.js';
 import { prepareDatabase } from './db/migrate.js';
 import { createPool, type Pool } from './db/pool.js';
 import { openDatabase, type Database } from './postgres.js';
-import { connectClient, connectWorkerConnection, installRuntime } from './temporal.js';
-import { startDevServer, type DevServer } from './temporal-dev-server.js';
+import { connectClient, connectWorkerConnection, ensureSearchAttributes, installRuntime } from './temporal.js';
+import { SEARCH_ATTRIBUTES, startDevServer, type DevServer } from './temporal-dev-server.js';
 import { ensureTemporalTools } from './tools.js';
 import { createWorker } from './worker.js';
 
@@ -74,6 +74,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
 
     const client: Client = await connectClient(target);
     cleanups.push(() => client.connection.close());
+    await ensureSearchAttributes(client, config.temporal.namespace, SEARCH_ATTRIBUTES);
     const workerConnection: NativeConnection = await connectWorkerConnection(target);
     cleanups.push(() => workerConnection.close());
     const worker: Worker = await createWorker({

@@ -8,6 +8,17 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
+/**
+ * The custom search attributes the workflows set (ids, kinds and dates only: never personal data). A dev
+ * server gets them at start; another server needs them registered once (`ensureSearchAttributes`).
+ */
+export const SEARCH_ATTRIBUTES = {
+  CaseType: 'Keyword',
+  CaseStep: 'Keyword',
+  CaseOrganization: 'Keyword',
+  CaseDueOn: 'Keyword',
+} as const;
+
 export interface DevServerOptions {
   readonly cliPath: string;
   readonly ip?: string;
@@ -38,6 +49,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     args.push('--db-filename', opts.dbFile);
   }
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
 
   // Own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker drained.
   const child = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });

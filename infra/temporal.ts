@@ -48,3 +48,27 @@ export function installRuntime(level: LogLevel = 'WARN'): void {
     // already installed by the caller's process: keep theirs
   }
 }
+
+/**
+ * Registers the workflows' search attributes on a self-hosted server (idempotent). Temporal Cloud refuses
+ * this call: there, add them once in the namespace settings (the error says so).
+ */
+export async function ensureSearchAttributes(client: Client, namespace: string, attributes: Record<string, string>): Promise<void> {
+  const { temporal } = (await import('@temporalio/proto')).default;
+  const type = temporal.api.enums.v1.IndexedValueType;
+  const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.entries(attributes).filter(([name]) => !(name in (existing.customAttributes ?? {})));
+  if (missing.length === 0) return;
+  try {
+    await client.connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map(([name, t]) => [name, type[`INDEXED_VALUE_TYPE_${t.toUpperCase()}` as keyof typeof type]])),
+    });
+  } catch (err) {
+    throw new Error(
+      `Could not register the search attributes ${missing.map(([n]) => n).join(', ')} on namespace ${namespace}: ${(err as Error).message}. ` +
+        'Register them as Keyword in the namespace settings (Temporal Cloud: tcld namespace search-attributes add).',
+      { cause: err },
+    );
+  }
+}

@@ -67,14 +67,14 @@ async function main(): Promise<void> {
         },
         'admission-helper-assigned-then-withdrawn': async () => {
           const c = await cases.openAdmission(system, { organizationId, person });
-          await cases.assignHelper(system, c.caseId, await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }));
+          await cases.sign(system, c.caseId, { step: 'source', helperPersonId: await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }) });
           await cases.withdraw(system, c.caseId, 'Không đủ điều kiện');
           return c.caseId;
         },
         'admission-application-due-recomputed-then-withdrawn': async () => {
           const c = await cases.openAdmission(system, { organizationId, person });
-          await cases.assignHelper(system, c.caseId, await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }));
-          await cases.recordAwarenessCourse(system, c.caseId, vietnamDate(Date.now() - 30 * 86_400_000));
+          await cases.sign(system, c.caseId, { step: 'source', helperPersonId: await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }) });
+          await cases.sign(system, c.caseId, { step: 'awareness-course', certificateIssuedOn: vietnamDate(Date.now() - 30 * 86_400_000) });
           await client.workflow.getHandle(caseWorkflowId('admission', c.caseId)).signal(calendarChangedSignal);
           await cases.withdraw(system, c.caseId, 'Chuyển công tác');
           return c.caseId;

@@ -1,86 +1,159 @@
-import { ApplicationFailure, allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
-import { addMonths, isIsoDate, type IsoDate } from './calendar/dates.js';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { addMonths, toDayNumber, type IsoDate } from './calendar/dates.js';
 import { vietnamDate } from './calendar/work-calendar.js';
+import { admissionWorkflowV1 } from './admission-v1.js';
+import { assertSigner, assertStepData, RuleError, votePasses } from './admission-rules.js';
 import { CaseLog } from './case-log.js';
 import { Deadlines } from './deadlines.js';
 import {
-  ADMISSION_STEP_DEADLINES,
   assignHelperUpdate,
-  AWARENESS_CERTIFICATE_VALID_MONTHS,
   awaitCaseRecordedUpdate,
   calendarChangedSignal,
   caseStatusQuery,
+  extendDeadlineUpdate,
   FailureTypes,
+  holdCaseUpdate,
   recordAwarenessCourseUpdate,
+  recordProvincialConsentUpdate,
+  resumeCaseUpdate,
+  signStepUpdate,
+  transferCaseUpdate,
   withdrawCaseUpdate,
+  type ActorRef,
   type AdmissionInput,
   type AdmissionStep,
-  type AssignHelperInput,
-  type AwarenessCourseInput,
+  type CaseFacts,
   type CaseSnapshot,
   type CaseStatus,
-  type WithdrawInput,
+  type SignStepInput,
+  type StepData,
+  type StepRecord,
 } from './definitions.js';
+import type { ApprovalChain } from './org/tree.js';
+import { membership } from './proxies.js';
+import { RULES, STEP_META } from './steps.js';
+
+/** Search attributes: ids, kinds and dates only — never personal data. */
+export const CaseTypeKey = defineSearchAttributeKey('CaseType', SearchAttributeType.KEYWORD);
+export const CaseStepKey = defineSearchAttributeKey('CaseStep', SearchAttributeType.KEYWORD);
+export const CaseOrganizationKey = defineSearchAttributeKey('CaseOrganization', SearchAttributeType.KEYWORD);
+export const CaseDueOnKey = defineSearchAttributeKey('CaseDueOn', SearchAttributeType.KEYWORD);
+
+/** The steps a probationary member no longer goes back from (a transfer keeps the step). */
+const ADMITTED_STEPS: ReadonlySet<AdmissionStep> = new Set([
+  'ceremony',
+  'probation',
+  'recognition-review',
+  'recognition-cell-vote',
+  'recognition-committee-vote',
+  'recognition-decision',
+]);
+
+type Request =
+  | { kind: 'sign'; input: SignStepInput }
+  | { kind: 'hold'; reason: string; actor: ActorRef | null }
+  | { kind: 'resume'; actor: ActorRef | null }
+  | { kind: 'transfer'; organizationId: string; chain: ApprovalChain; actor: ActorRef | null }
+  | { kind: 'extend'; step: 'decision' | 'recognition-decision'; reason: string; actor: ActorRef | null }
+  | { kind: 'consent'; documentNo: string; on: string; actor: ActorRef | null }
+  | { kind: 'withdraw'; reason: string; actor: ActorRef | null };
+
+interface Queued {
+  readonly request: Request;
+  done: boolean;
+  error?: string;
+}
 
 /**
- * One candidate's path from outstanding worker to full member (DESIGN.md §4).
+ * One candidate's path from outstanding worker to full member (DESIGN.md §4, domain.md §1).
  *
- * Implemented so far: `source` (the cell assigns a helper member) → `awareness-course` (certificate
- * recorded, valid 60 months) → `application` (due in 20 working days). The later steps follow the same
- * shape: enter the step with its due date, wait for the sign-off update, record it, move on.
+ * Steps run in order under their stable ids; `partial-appraisal` and the committee votes are skipped where
+ * the approval chain has no such body. Each sign-off is the `signStep` update, checked by a synchronous
+ * validator (step, signer, rules of the procedure); side requests (hold, resume, transfer, extension,
+ * provincial consent, withdrawal) are updates too. All of them are queued by their handlers and applied in
+ * order by the main body, which alone writes the read model, so events keep their sequence.
  *
- * Messages: `caseStatus` (query); `awaitCaseRecorded`, `assignHelper`, `recordAwarenessCourse`,
- * `withdrawCase` (updates); `calendarChanged` (signal: reload the calendar, recompute the due date).
+ * Timers: the open step's due date (working days, recomputed on `calendarChanged`, moved by holds), the
+ * 12 months of probation.
  */
 export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnapshot> {
+  // Cases started before the full procedure keep running the first version.
+  if (!patched('admission-full-procedure') || !input.chain) return admissionWorkflowV1(input);
   const log = new CaseLog(input.caseId);
-  const deadlines = new Deadlines();
+  const deadlines = new Deadlines(input.workWeek);
+  const today = () => vietnamDate(Date.now());
+
+  let chain: ApprovalChain = input.chain;
+  let organizationId = input.organizationId;
   let step: AdmissionStep | null = 'source';
-  let stepEnteredOn: IsoDate = vietnamDate(Date.now());
-  let dueOn: IsoDate | null = null;
   let status: CaseStatus = 'open';
   let recorded = false;
-  let helper: AssignHelperInput | undefined;
-  let certificate: AwarenessCourseInput | undefined;
-  let withdrawal: WithdrawInput | undefined;
+  let hold: { since: IsoDate; reason: string } | null = null;
+  let pausedWorkingDays = 0;
+  let parkedInSourcePool = false;
+  let over60 = false;
+  let recognitionProposal: 'recognize' | 'strike-off' = 'recognize';
+  const facts: CaseFacts = { failedCellVotes: 0, failedRecognitionVotes: 0, decisionExtended: false, recognitionExtended: false };
+  const steps: StepRecord[] = [];
+  const queue: Queued[] = [];
 
-  const snapshot = (): CaseSnapshot => ({ caseId: input.caseId, type: 'admission', status, step, dueOn, recorded });
-  const reject = (type: string, message: string) => {
+  const current = () => steps.at(-1);
+  const snapshot = (): CaseSnapshot => ({
+    caseId: input.caseId,
+    type: 'admission',
+    status,
+    step,
+    dueOn: current()?.dueOn ?? null,
+    recorded,
+    organizationId,
+    chain,
+    onHold: hold,
+    facts: { ...facts },
+    steps: steps.map((s) => ({ ...s })),
+  });
+
+  const reject = (type: string, message: string): never => {
     throw ApplicationFailure.create({ type, message });
   };
   const assertOpen = () => {
-    if (status !== 'open' || withdrawal) reject(FailureTypes.caseClosed, `the case is ${status === 'open' ? 'being withdrawn' : status}`);
+    if (status !== 'open' || queue.some((q) => q.request.kind === 'withdraw')) reject(FailureTypes.caseClosed, `the case is ${status === 'open' ? 'being withdrawn' : status}`);
   };
-  const assertAt = (expected: AdmissionStep) => {
-    assertOpen();
-    if (step !== expected) reject(FailureTypes.wrongStep, `the case is at step "${step}", not "${expected}"`);
-  };
-
-  /** Enter a step: its due date counts from today (Vietnam), the day itself not counted. */
-  const enterStep = async (next: AdmissionStep) => {
-    const today = vietnamDate(Date.now());
-    const due = await deadlines.due(today, ADMISSION_STEP_DEADLINES[next]);
-    await log.record({ kind: 'step-entered', step: next, dueOn: due });
-    step = next;
-    stepEnteredOn = today;
-    dueOn = due;
-  };
-
-  /** Wait until `done()`, recomputing the open step's due date whenever the calendar changes meanwhile. */
-  const waitFor = async (done: () => boolean) => {
-    for (;;) {
-      await condition(() => done() || deadlines.isStale);
-      if (done()) return;
-      if (step === null || ADMISSION_STEP_DEADLINES[step] === undefined) {
-        deadlines.acknowledge();
-        continue;
-      }
-      const due = await deadlines.due(stepEnteredOn, ADMISSION_STEP_DEADLINES[step]);
-      if (due !== dueOn) {
-        await log.record({ kind: 'step-due-changed', step, dueOn: due });
-        dueOn = due;
-      }
+  const rule = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof RuleError) reject(FailureTypes.ruleViolated, err.message);
+      throw err;
     }
+  };
+
+  /** Queue a request for the main body; resolve with the snapshot once it has been applied. */
+  const enqueue = async (request: Request): Promise<CaseSnapshot> => {
+    const item: Queued = { request, done: false };
+    queue.push(item);
+    await condition(() => item.done);
+    if (item.error) reject(FailureTypes.wrongStep, item.error);
+    return snapshot();
+  };
+
+  const validateSignOff = (s: SignStepInput) => {
+    assertOpen();
+    const target = s?.data?.step;
+    const inProbationCourse = target === 'probation' && step === 'probation';
+    if (!inProbationCourse && target !== step) reject(FailureTypes.wrongStep, `the case is at step "${step}", not "${target}"`);
+    if (hold) reject(FailureTypes.wrongStep, `the case is on hold since ${hold.since} (${hold.reason}): resume it first`);
+    const meta = STEP_META[target as AdmissionStep];
+    rule(() => assertSigner(s.actor, chain, meta.signer, meta.label.en));
+    rule(() => assertStepData(s.data, { today: today(), facts, candidatePersonId: input.personId, over60 }));
   };
 
   // Handlers first, before any await. Validators are synchronous: a throw rejects only that update.
@@ -90,87 +163,382 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     await condition(() => recorded);
     return snapshot();
   });
+  setHandler(signStepUpdate, (s) => enqueue({ kind: 'sign', input: s }), { validator: validateSignOff });
+  // The first version's sign-offs, kept under their wire names for API clients of that version.
   setHandler(
     assignHelperUpdate,
-    async (a) => {
-      helper = a;
-      // Answer once the step change is in the read model, so the caller's next read sees it.
-      await condition(() => step !== 'source' || status !== 'open');
-      return snapshot();
-    },
-    { validator: (_a: AssignHelperInput) => assertAt('source') },
+    (a) => enqueue({ kind: 'sign', input: { data: { step: 'source', helperPersonId: a.helperPersonId }, actor: { userId: a.actor?.userId ?? '', ip: a.actor?.ip ?? null, staff: true, bodies: [] } } }),
+    { validator: (a) => validateSignOff({ data: { step: 'source', helperPersonId: a.helperPersonId }, actor: { userId: '', ip: null, staff: true, bodies: [] } }) },
   );
   setHandler(
     recordAwarenessCourseUpdate,
-    async (c) => {
-      certificate = c;
-      await condition(() => step !== 'awareness-course' || status !== 'open');
-      return snapshot();
-    },
-    {
-      validator: (c: AwarenessCourseInput) => {
-        assertAt('awareness-course');
-        const today = vietnamDate(Date.now());
-        if (!isIsoDate(c?.certificateIssuedOn)) {
-          reject(FailureTypes.ruleViolated, 'certificateIssuedOn must be a date YYYY-MM-DD');
-        }
-        if (c.certificateIssuedOn > today) reject(FailureTypes.ruleViolated, `certificateIssuedOn ${c.certificateIssuedOn} is in the future`);
-        const expires = addMonths(c.certificateIssuedOn, AWARENESS_CERTIFICATE_VALID_MONTHS);
-        if (expires < today) {
-          reject(
-            FailureTypes.ruleViolated,
-            `the certificate issued on ${c.certificateIssuedOn} expired on ${expires} (valid ${AWARENESS_CERTIFICATE_VALID_MONTHS} months): the candidate must retake the course`,
-          );
-        }
-      },
-    },
+    (c) =>
+      enqueue({
+        kind: 'sign',
+        input: { data: { step: 'awareness-course', certificateIssuedOn: c.certificateIssuedOn }, actor: { userId: c.actor?.userId ?? '', ip: c.actor?.ip ?? null, staff: true, bodies: [] } },
+      }),
+    { validator: (c) => validateSignOff({ data: { step: 'awareness-course', certificateIssuedOn: c.certificateIssuedOn }, actor: { userId: '', ip: null, staff: true, bodies: [] } }) },
   );
-  setHandler(
-    withdrawCaseUpdate,
-    async (w) => {
-      withdrawal = w;
-      await condition(() => status !== 'open');
-      return snapshot();
+  setHandler(holdCaseUpdate, (h) => enqueue({ kind: 'hold', reason: h.reason, actor: h.actor ?? null }), {
+    validator: (h) => {
+      assertOpen();
+      if (hold) reject(FailureTypes.wrongStep, `the case is already on hold since ${hold.since}`);
+      if (step === 'probation') reject(FailureTypes.ruleViolated, 'probation runs its 12 calendar months: it cannot be put on hold');
+      if (typeof h?.reason !== 'string' || !h.reason.trim()) reject(FailureTypes.ruleViolated, 'a hold needs a reason');
     },
-    { validator: (_w: WithdrawInput) => assertOpen() },
-  );
+  });
+  setHandler(resumeCaseUpdate, (r) => enqueue({ kind: 'resume', actor: r?.actor ?? null }), {
+    validator: (_r) => {
+      assertOpen();
+      if (!hold) reject(FailureTypes.wrongStep, 'the case is not on hold');
+    },
+  });
+  setHandler(transferCaseUpdate, (t) => enqueue({ kind: 'transfer', organizationId: t.organizationId, chain: t.chain, actor: t.actor ?? null }), {
+    validator: (t) => {
+      assertOpen();
+      if (t?.organizationId === organizationId) reject(FailureTypes.ruleViolated, 'the case already belongs to that organization');
+      if (!t?.chain?.cell || t.chain.cell.organizationId !== t.organizationId) reject(FailureTypes.ruleViolated, 'the new organization must be a cell with its approval chain');
+    },
+  });
+  setHandler(extendDeadlineUpdate, (e) => enqueue({ kind: 'extend', step: e.step, reason: e.reason, actor: e.actor ?? null }), {
+    validator: (e) => {
+      assertOpen();
+      if (e?.step !== step) reject(FailureTypes.wrongStep, `an extension is for the open ${step} step, not ${e?.step}`);
+      if (step !== 'decision' && step !== 'recognition-decision') reject(FailureTypes.ruleViolated, 'only decision deadlines can be extended');
+      const already = step === 'decision' ? facts.decisionExtended : facts.recognitionExtended;
+      if (already) reject(FailureTypes.ruleViolated, `the ${step} deadline was already extended once (+${RULES.decisionExtensionWorkingDays} working days at most)`);
+    },
+  });
+  setHandler(recordProvincialConsentUpdate, (c) => enqueue({ kind: 'consent', documentNo: c.documentNo, on: c.on, actor: c.actor ?? null }), {
+    validator: (c) => {
+      assertOpen();
+      if (ADMITTED_STEPS.has(step!)) reject(FailureTypes.wrongStep, 'the candidate is already admitted');
+      if (typeof c?.documentNo !== 'string' || !c.documentNo.trim()) reject(FailureTypes.ruleViolated, 'documentNo is required');
+      if (typeof c?.on !== 'string' || c.on > today()) reject(FailureTypes.ruleViolated, 'on must be a date, not in the future');
+    },
+  });
+  setHandler(withdrawCaseUpdate, (w) => enqueue({ kind: 'withdraw', reason: w.reason, actor: w.actor ?? null }), { validator: (_w) => assertOpen() });
 
+  const searchAttributes = () =>
+    input.searchAttributes !== false &&
+    upsertSearchAttributes([
+      { key: CaseTypeKey, value: 'admission' },
+      { key: CaseStepKey, value: step ?? status },
+      { key: CaseOrganizationKey, value: organizationId },
+      { key: CaseDueOnKey, value: current()?.dueOn ?? '' },
+    ]);
+
+  /** The open step's due date: its deadline counted from its base date, plus extension and paused days. */
+  const computeDue = async (s: AdmissionStep): Promise<IsoDate | null> => {
+    const meta = STEP_META[s];
+    if (s === 'probation') return facts.probationEndsOn ?? null;
+    if (!meta.deadline || (s === 'cell-vote' && parkedInSourcePool)) return null;
+    const base =
+      meta.deadline.from === 'entered'
+        ? current()!.enteredOn
+        : meta.deadline.from === 'cell-resolution'
+          ? facts.cellResolutionOn
+          : meta.deadline.from === 'decision-received'
+            ? facts.decisionReceivedOn
+            : meta.deadline.from === 'probation-end'
+              ? facts.probationEndsOn
+              : (facts.recognitionResolutionOn ?? current()!.enteredOn);
+    const extended = (s === 'decision' && facts.decisionExtended) || (s === 'recognition-decision' && facts.recognitionExtended);
+    const days = meta.deadline.workingDays + (extended ? RULES.decisionExtensionWorkingDays : 0) + pausedWorkingDays;
+    return deadlines.due(base ?? current()!.enteredOn, days);
+  };
+
+  const refreshDue = async () => {
+    const s = current();
+    if (!s || step === null) return;
+    const due = await computeDue(step);
+    if (due !== s.dueOn) {
+      s.dueOn = due;
+      await log.record({ kind: 'step-due-changed', step, dueOn: due });
+      await searchAttributes();
+    }
+  };
+
+  const enter = async (next: AdmissionStep) => {
+    step = next;
+    pausedWorkingDays = 0;
+    steps.push({ step: next, enteredOn: today(), dueOn: null });
+    const due = await computeDue(next);
+    current()!.dueOn = due;
+    await log.record({ kind: 'step-entered', step: next, dueOn: due });
+    await searchAttributes();
+  };
+
+  const note = (n: string, data: Record<string, unknown>, actor: ActorRef | null, extra: { organizationId?: string } = {}) =>
+    log.record({ kind: 'case-noted', step, note: n, data, actor, ...extra });
+
+  const close = async (final: Exclude<CaseStatus, 'open'>, reason: string, actor: ActorRef | null) => {
+    await log.record({ kind: 'case-closed', status: final, reason, actor });
+    status = final;
+    step = null;
+    await searchAttributes();
+  };
+
+  /**
+   * Wait for the sign-off of the open step (or the end of `until`, for probation), applying side requests
+   * as they come. Returns the sign-off, 'timer' when `until` passed, 'closed' after a withdrawal, or the step
+   * to go to after a transfer.
+   */
+  const waitForStep = async (untilMs?: number): Promise<{ sign: SignStepInput; item: Queued } | 'timer' | 'closed' | { goto: AdmissionStep }> => {
+    for (;;) {
+      const ready = () => queue.some((q) => !q.done) || deadlines.isStale;
+      const timeout = untilMs === undefined ? undefined : Math.max(0, untilMs - Date.now());
+      const woke = timeout === undefined ? (await condition(ready), true) : await condition(ready, timeout);
+      if (!woke) return 'timer';
+      if (deadlines.isStale) {
+        deadlines.acknowledge();
+        await refreshDue();
+        continue;
+      }
+      const item = queue.find((q) => !q.done)!;
+      const r = item.request;
+      const finish = () => {
+        item.done = true;
+      };
+      switch (r.kind) {
+        case 'sign': {
+          const target = r.input.data.step;
+          if (target === 'probation' && step === 'probation') {
+            facts.newMemberCourseOn = (r.input.data as Extract<StepData, { step: 'probation' }>).newMemberCourseOn;
+            await note('new-member-course', { newMemberCourseOn: facts.newMemberCourseOn }, r.input.actor);
+            finish();
+            continue;
+          }
+          if (target !== step || hold) {
+            item.error = `the case moved on: it is at step "${step}"${hold ? ' and on hold' : ''}`;
+            finish();
+            continue;
+          }
+          // Marked done by the caller once the step change is recorded, so the update answers with it.
+          return { sign: r.input, item };
+        }
+        case 'hold':
+          hold = { since: today(), reason: r.reason };
+          await note('hold', { reason: r.reason }, r.actor);
+          finish();
+          continue;
+        case 'resume': {
+          const since = hold!.since;
+          hold = null;
+          // The clock paused: the due date moves by the working days the case was on hold.
+          const paused = await deadlines.workingDaysBetween(since, today());
+          pausedWorkingDays += paused;
+          await note('resume', { heldSince: since, pausedWorkingDays: paused }, r.actor);
+          await refreshDue();
+          finish();
+          continue;
+        }
+        case 'transfer': {
+          const from = organizationId;
+          organizationId = r.organizationId;
+          chain = r.chain;
+          await note('transfer', { from, to: r.organizationId }, r.actor, { organizationId: r.organizationId });
+          finish();
+          // Before admission the introducers must have worked with the candidate at the new unit: redo them.
+          const pastIntroduction = ['opinions', 'cell-vote', 'partial-appraisal', 'committee-vote', 'decision'].includes(step!);
+          if (pastIntroduction) return { goto: 'introduction' };
+          const meta = STEP_META[step!];
+          if (meta.signer === 'partialCommittee' && !chain.partialCommittee) return { goto: chain.grassrootsCommittee ? 'committee-vote' : 'decision' };
+          await searchAttributes();
+          continue;
+        }
+        case 'extend':
+          if (r.step === 'decision') facts.decisionExtended = true;
+          else facts.recognitionExtended = true;
+          await note('deadline-extended', { step: r.step, reason: r.reason, workingDays: RULES.decisionExtensionWorkingDays }, r.actor);
+          await refreshDue();
+          finish();
+          continue;
+        case 'consent':
+          facts.provincialConsent = { documentNo: r.documentNo, on: r.on };
+          await note('provincial-consent', { documentNo: r.documentNo, on: r.on }, r.actor);
+          finish();
+          continue;
+        case 'withdraw':
+          await close('withdrawn', r.reason, r.actor);
+          finish();
+          return 'closed';
+      }
+    }
+  };
+
+  const completed = async (s: SignStepInput, outcome: string, data: Record<string, unknown>) => {
+    const record = current()!;
+    record.completedOn = today();
+    record.completedBy = s.actor.userId || null;
+    record.outcome = outcome;
+    await log.record({ kind: 'step-completed', step: step!, data: { ...data, outcome }, actor: { userId: s.actor.userId, ip: s.actor.ip } });
+  };
+
+  /** Applies a sign-off: records it, keeps its facts, and names the next step (null: the case closed). */
+  const apply = async (s: SignStepInput): Promise<AdmissionStep | null> => {
+    const d = s.data;
+    const actor = { userId: s.actor.userId, ip: s.actor.ip };
+    const afterCellVote = (): AdmissionStep => (chain.partialCommittee ? 'partial-appraisal' : chain.grassrootsCommittee ? 'committee-vote' : 'decision');
+    switch (d.step) {
+      case 'source':
+        await completed(s, 'done', { helperPersonId: d.helperPersonId });
+        return 'awareness-course';
+      case 'awareness-course':
+        facts.certificateIssuedOn = d.certificateIssuedOn;
+        await completed(s, 'done', { certificateIssuedOn: d.certificateIssuedOn });
+        return 'application';
+      case 'application':
+        facts.applicationOn = d.receivedOn;
+        facts.fileBuiltOn = d.receivedOn;
+        await completed(s, 'done', { receivedOn: d.receivedOn, biographySealedOn: d.biographySealedOn });
+        return 'verification';
+      case 'verification':
+        await completed(s, d.result, { completedOn: d.completedOn });
+        return 'introduction';
+      case 'introduction':
+        await completed(s, 'done', {
+          introducedOn: d.introducedOn,
+          introducers: d.introducers.map((i) => i.personId),
+          union: d.unionResolution?.union ?? null,
+        });
+        return 'opinions';
+      case 'opinions':
+        await completed(s, 'done', { summarizedOn: d.summarizedOn });
+        return 'cell-vote';
+      case 'cell-vote': {
+        const vote = { ...d.vote, candidateAgeMonths: d.candidateAgeMonths };
+        // A file older than 12 months at the vote: introductions and opinions are redone (HD 06-2025 5.4).
+        const fileExpires = facts.fileBuiltOn ? addMonths(facts.fileBuiltOn, RULES.fileValidMonths) : undefined;
+        if (fileExpires && d.vote.heldOn > fileExpires) {
+          await completed(s, 'file-stale', { fileBuiltOn: facts.fileBuiltOn, expiredOn: fileExpires });
+          facts.fileBuiltOn = d.vote.heldOn;
+          return 'introduction';
+        }
+        if (!votePasses(d.vote)) {
+          facts.failedCellVotes += 1;
+          await completed(s, 'failed', vote);
+          parkedInSourcePool = true;
+          return 'cell-vote';
+        }
+        parkedInSourcePool = false;
+        facts.cellResolutionOn = d.vote.heldOn;
+        facts.candidateAgeMonthsAtVote = d.candidateAgeMonths;
+        over60 = d.candidateAgeMonths > RULES.maxAgeMonths;
+        await completed(s, 'passed', vote);
+        return afterCellVote();
+      }
+      case 'partial-appraisal':
+        await completed(s, d.recommendation, { reportedOn: d.reportedOn });
+        if (d.recommendation === 'reject') return close('rejected', 'partial committee recommended against admission; the cell is notified', actor).then(() => null);
+        return chain.grassrootsCommittee ? 'committee-vote' : 'decision';
+      case 'committee-vote':
+        if (!votePasses(d.vote)) {
+          await completed(s, 'failed', { ...d.vote });
+          await close('rejected', 'the grassroots committee did not reach two thirds; the cell is notified', actor);
+          return null;
+        }
+        await completed(s, 'passed', { ...d.vote });
+        return 'decision';
+      case 'decision':
+        if (d.decided === 'reject') {
+          await completed(s, 'rejected', { number: d.number, issuedOn: d.issuedOn });
+          await close('rejected', 'the competent committee decided not to admit; the cell is notified', actor);
+          return null;
+        }
+        facts.decisionNumber = d.number;
+        facts.decisionOn = d.issuedOn;
+        facts.decisionReceivedOn = d.receivedByCellOn;
+        await completed(s, 'admitted', { number: d.number, issuedOn: d.issuedOn, receivedByCellOn: d.receivedByCellOn });
+        // Party age counts from the date of the admission decision.
+        await membership.recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'probationary', admittedOn: d.issuedOn });
+        return 'ceremony';
+      case 'ceremony':
+        facts.ceremonyOn = d.heldOn;
+        // Probation: 12 calendar months from the ceremony (same day number, or the month's last day).
+        facts.probationEndsOn = addMonths(d.heldOn, RULES.probationMonths);
+        await completed(s, 'held', { heldOn: d.heldOn, helperPersonId: d.helperPersonId, probationEndsOn: facts.probationEndsOn });
+        return 'probation';
+      case 'probation':
+        return 'probation'; // the course is recorded while waiting; never a completion
+      case 'recognition-review':
+        await completed(s, 'done', { selfReviewOn: d.selfReviewOn, helperAssessmentOn: d.helperAssessmentOn, opinionsOn: d.opinionsOn });
+        return 'recognition-cell-vote';
+      case 'recognition-cell-vote':
+        if (!votePasses(d.vote)) {
+          facts.failedRecognitionVotes += 1;
+          await completed(s, 'failed', { ...d.vote, proposal: d.proposal, attempt: facts.failedRecognitionVotes });
+          // After three votes without two thirds the competent committee decides (QĐ 29 4.2, kept since).
+          return facts.failedRecognitionVotes >= RULES.maxRecognitionVotes ? 'recognition-decision' : 'recognition-cell-vote';
+        }
+        recognitionProposal = d.proposal;
+        facts.recognitionResolutionOn = d.vote.heldOn;
+        await completed(s, 'passed', { ...d.vote, proposal: d.proposal });
+        return chain.grassrootsCommittee ? 'recognition-committee-vote' : 'recognition-decision';
+      case 'recognition-committee-vote':
+        await completed(s, votePasses(d.vote) ? 'passed' : 'failed', { ...d.vote, proposal: recognitionProposal });
+        return 'recognition-decision';
+      case 'recognition-decision':
+        facts.recognitionNumber = d.number;
+        if (d.decided === 'strike-off') {
+          await completed(s, 'struck-off', { number: d.number, issuedOn: d.issuedOn });
+          await membership.recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'struck-off' });
+          await close('struck-off', 'struck off the list of probationary members', actor);
+          return null;
+        }
+        // Late meetings do not hurt the member: full membership dates from the end of probation.
+        facts.fullMemberOn = facts.probationEndsOn;
+        await completed(s, 'recognized', { number: d.number, issuedOn: d.issuedOn, fullMemberOn: facts.fullMemberOn });
+        await membership.recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'full', fullMemberOn: facts.fullMemberOn });
+        await close('completed', 'recognised as a full member', actor);
+        return null;
+    }
+  };
+
+  // ---- the path --------------------------------------------------------------------------------------
   await log.record({
     kind: 'case-opened',
     workflowId: workflowInfo().workflowId,
     type: 'admission',
-    organizationId: input.organizationId,
+    organizationId,
     personId: input.personId,
     ruleSet: input.ruleSet,
     step: 'source',
     actor: input.openedBy ?? null,
   });
+  steps.push({ step: 'source', enteredOn: today(), dueOn: null });
   recorded = true;
+  await searchAttributes();
 
-  await waitFor(() => helper !== undefined || withdrawal !== undefined);
-  if (!withdrawal) {
-    await log.record({ kind: 'step-completed', step: 'source', data: { helperPersonId: helper!.helperPersonId }, actor: helper!.actor ?? null });
-    await log.record({ kind: 'step-entered', step: 'awareness-course' });
-    step = 'awareness-course';
-
-    await waitFor(() => certificate !== undefined || withdrawal !== undefined);
-    if (!withdrawal) {
-      await log.record({
-        kind: 'step-completed',
-        step: 'awareness-course',
-        data: { certificateIssuedOn: certificate!.certificateIssuedOn },
-        actor: certificate!.actor ?? null,
-      });
-      await enterStep('application');
+  for (;;) {
+    const s = step as AdmissionStep;
+    let outcome: Awaited<ReturnType<typeof waitForStep>>;
+    if (s === 'probation') {
+      // Wake when the 12 months are over: at 00:00 in Vietnam on the day after the probation's last day.
+      const wakeAt = (toDayNumber(facts.probationEndsOn!) + 1) * 86_400_000 - 7 * 3_600_000;
+      outcome = await waitForStep(wakeAt);
+      if (outcome === 'timer') {
+        current()!.completedOn = today();
+        current()!.outcome = 'ended';
+        await log.record({ kind: 'step-completed', step: 'probation', data: { probationEndsOn: facts.probationEndsOn, outcome: 'ended' }, actor: null });
+        await enter('recognition-review');
+        continue;
+      }
+    } else {
+      outcome = await waitForStep();
     }
+    if (outcome === 'closed') break;
+    if (outcome === 'timer') continue;
+    if ('goto' in outcome) {
+      await enter(outcome.goto);
+      continue;
+    }
+    const next = await apply(outcome.sign);
+    if (next !== null && (next !== 'probation' || s !== 'probation')) await enter(next);
+    outcome.item.done = true;
+    if (next === null) break;
   }
 
-  // Later steps land here (issue 5); until then an open case waits for withdrawal.
-  await waitFor(() => withdrawal !== undefined);
-  await log.record({ kind: 'case-closed', status: 'withdrawn', reason: withdrawal!.reason, actor: withdrawal!.actor ?? null });
-  status = 'withdrawn';
-  step = null;
-  dueOn = null;
   await condition(allHandlersFinished);
   return snapshot();
 }

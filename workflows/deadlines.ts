@@ -2,13 +2,16 @@
  * Due dates of a case's steps in working days. The calendar is loaded through an activity (deterministic:
  * its result is in the history) the first time a step needs it, and again after a `calendarChanged` signal.
  */
-import { createWorkCalendar, type WorkCalendar } from './calendar/work-calendar.js';
 import type { IsoDate } from './calendar/dates.js';
+import type { WorkWeek } from './calendar/holidays.js';
+import { createWorkCalendar, type WorkCalendar } from './calendar/work-calendar.js';
 import { reference } from './proxies.js';
 
 export class Deadlines {
   private calendar: WorkCalendar | undefined;
   private stale = false;
+
+  constructor(private readonly week: WorkWeek = 'mon-fri') {}
 
   /** Set by the signal handler: synchronous, never throws. */
   markStale(): void {
@@ -19,19 +22,27 @@ export class Deadlines {
     return this.stale;
   }
 
-  /** Clears the stale mark; the calendar reloads at the next `due()`. */
+  /** Clears the stale mark; the calendar reloads at its next use. */
   acknowledge(): void {
     if (this.stale) this.calendar = undefined;
     this.stale = false;
   }
 
-  async due(from: IsoDate, workingDays: number | undefined): Promise<IsoDate | null> {
-    if (workingDays === undefined) return null;
+  private async load(): Promise<WorkCalendar> {
     if (!this.calendar || this.stale) {
       this.stale = false;
       const data = await reference.loadCalendar();
-      this.calendar = createWorkCalendar({ announced: data.announced });
+      this.calendar = createWorkCalendar({ announced: data.announced, week: this.week });
     }
-    return this.calendar.addWorkingDays(from, workingDays);
+    return this.calendar;
+  }
+
+  async due(from: IsoDate, workingDays: number | undefined): Promise<IsoDate | null> {
+    if (workingDays === undefined) return null;
+    return (await this.load()).addWorkingDays(from, workingDays);
+  }
+
+  async workingDaysBetween(from: IsoDate, to: IsoDate): Promise<number> {
+    return (await this.load()).workingDaysBetween(from, to);
   }
 }

@@ -14,7 +14,8 @@
  * - rule set: the regulations a case follows, fixed when it starts (e.g. QĐ 294-QĐ/TW + HD 06-HD/TW, 2025).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AnnouncedYear } from './calendar/holidays.js';
+import type { AnnouncedYear, WorkWeek } from './calendar/holidays.js';
+import type { ApprovalChain, ChainLink } from './org/tree.js';
 
 export const CASE_TYPES = ['admission', 'cell-establishment'] as const;
 export type CaseType = (typeof CASE_TYPES)[number];
@@ -59,7 +60,7 @@ export const ADMISSION_STEP_DEADLINES: Partial<Record<AdmissionStep, number>> = 
 /** The awareness-course certificate (CN-NTVĐ) is valid for 60 months (HD 06-2025 point 5.4). */
 export const AWARENESS_CERTIFICATE_VALID_MONTHS = 60;
 
-export const CASE_STATUSES = ['open', 'completed', 'withdrawn', 'rejected'] as const;
+export const CASE_STATUSES = ['open', 'completed', 'withdrawn', 'rejected', 'struck-off'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
 /** Workflow ids are built only here, from the case id (a UUID: no personal data). */
@@ -79,6 +80,15 @@ export interface AdmissionInput {
   readonly ruleSet: string;
   /** Who opened the case (absent in cases opened before users existed). */
   readonly openedBy?: ActorRef;
+  /** The approval chain at opening, derived by the API from the tree (absent in v1 cases). */
+  readonly chain?: ApprovalChain;
+  /** The organization's working week. */
+  readonly workWeek?: WorkWeek;
+  /**
+   * Set false on a server without the custom search attributes (the time-skipping test server cannot
+   * register them); lists then rely on the Postgres read model alone. Default true.
+   */
+  readonly searchAttributes?: boolean;
 }
 
 export interface CaseSnapshot {
@@ -90,7 +100,140 @@ export interface CaseSnapshot {
   readonly dueOn: string | null;
   /** True once the read model holds the case. */
   readonly recorded: boolean;
+  readonly organizationId?: string;
+  readonly chain?: ApprovalChain;
+  readonly onHold?: { readonly since: string; readonly reason: string } | null;
+  /** Dates and counters the procedure keeps (decision number, probation end, failed votes …). */
+  readonly facts?: CaseFacts;
+  /** One entry per step entered, oldest first. */
+  readonly steps?: readonly StepRecord[];
 }
+
+export interface CaseFacts {
+  applicationOn?: string;
+  /** Start of the 12-month file validity: the application, or redone introductions. */
+  fileBuiltOn?: string;
+  certificateIssuedOn?: string;
+  candidateAgeMonthsAtVote?: number;
+  cellResolutionOn?: string;
+  decisionNumber?: string;
+  decisionOn?: string;
+  decisionReceivedOn?: string;
+  ceremonyOn?: string;
+  probationEndsOn?: string;
+  newMemberCourseOn?: string;
+  recognitionResolutionOn?: string;
+  recognitionNumber?: string;
+  fullMemberOn?: string;
+  failedCellVotes: number;
+  failedRecognitionVotes: number;
+  decisionExtended: boolean;
+  recognitionExtended: boolean;
+  provincialConsent?: { readonly documentNo: string; readonly on: string };
+}
+
+export interface StepRecord {
+  readonly step: AdmissionStep;
+  readonly enteredOn: string;
+  dueOn: string | null;
+  completedOn?: string;
+  completedBy?: string | null;
+  outcome?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sign-offs: one update, `signStep`, whose data names the step. The validator checks the rules of that step.
+
+export interface VoteCount {
+  readonly heldOn: string;
+  /** Official members on the roll (minus those exempt or away), or committee members for a committee vote. */
+  readonly eligible: number;
+  readonly present: number;
+  readonly for: number;
+  readonly against: number;
+}
+
+export interface Introducer {
+  readonly personId: string;
+  /** Checked by the API against the person record: an official (full) member. */
+  readonly official: boolean;
+  readonly coWorkingMonths: number;
+}
+
+export type StepData =
+  | { readonly step: 'source'; readonly helperPersonId: string }
+  | { readonly step: 'awareness-course'; readonly certificateIssuedOn: string }
+  | { readonly step: 'application'; readonly receivedOn: string; readonly biographySealedOn: string }
+  | { readonly step: 'verification'; readonly completedOn: string; readonly result: 'clear' | 'concerns' }
+  | {
+      readonly step: 'introduction';
+      readonly introducedOn: string;
+      readonly introducers: readonly Introducer[];
+      readonly unionResolution: { readonly union: 'youth-union' | 'trade-union'; readonly resolutionOn: string } | null;
+    }
+  | { readonly step: 'opinions'; readonly summarizedOn: string }
+  | { readonly step: 'cell-vote'; readonly vote: VoteCount; readonly candidateAgeMonths: number }
+  | { readonly step: 'partial-appraisal'; readonly reportedOn: string; readonly recommendation: 'admit' | 'reject' }
+  | { readonly step: 'committee-vote'; readonly vote: VoteCount }
+  | {
+      readonly step: 'decision';
+      readonly decided: 'admit' | 'reject';
+      readonly number: string;
+      readonly issuedOn: string;
+      readonly receivedByCellOn: string;
+    }
+  | { readonly step: 'ceremony'; readonly heldOn: string; readonly helperPersonId: string }
+  | { readonly step: 'probation'; readonly newMemberCourseOn: string }
+  | { readonly step: 'recognition-review'; readonly selfReviewOn: string; readonly helperAssessmentOn: string; readonly opinionsOn: string }
+  | { readonly step: 'recognition-cell-vote'; readonly vote: VoteCount; readonly proposal: 'recognize' | 'strike-off' }
+  | { readonly step: 'recognition-committee-vote'; readonly vote: VoteCount }
+  | {
+      readonly step: 'recognition-decision';
+      readonly decided: 'recognize' | 'strike-off';
+      readonly number: string;
+      readonly issuedOn: string;
+    };
+
+/** The caller of a sign-off, as the API established it: staff of the case's subtree, and the bodies it signs for. */
+export interface SignActor extends ActorRef {
+  readonly staff: boolean;
+  readonly bodies: readonly ChainLink[];
+}
+
+export interface SignStepInput {
+  readonly data: StepData;
+  readonly actor: SignActor;
+}
+
+export interface HoldInput {
+  readonly reason: string;
+  readonly actor?: ActorRef;
+}
+
+export interface TransferInput {
+  readonly organizationId: string;
+  readonly chain: ApprovalChain;
+  readonly actor?: ActorRef;
+}
+
+export interface ExtensionInput {
+  readonly step: 'decision' | 'recognition-decision';
+  readonly reason: string;
+  readonly actor?: ActorRef;
+}
+
+export interface ProvincialConsentInput {
+  readonly documentNo: string;
+  readonly on: string;
+  readonly actor?: ActorRef;
+}
+
+export const signStepUpdate = defineUpdate<CaseSnapshot, [SignStepInput]>('signStep');
+export const holdCaseUpdate = defineUpdate<CaseSnapshot, [HoldInput]>('holdCase');
+export const resumeCaseUpdate = defineUpdate<CaseSnapshot, [{ readonly actor?: ActorRef }]>('resumeCase');
+export const transferCaseUpdate = defineUpdate<CaseSnapshot, [TransferInput]>('transferCase');
+export const extendDeadlineUpdate = defineUpdate<CaseSnapshot, [ExtensionInput]>('extendDeadline');
+export const recordProvincialConsentUpdate = defineUpdate<CaseSnapshot, [ProvincialConsentInput]>('recordProvincialConsent');
 
 export interface AssignHelperInput {
   /** The official member assigned to help the outstanding worker (row in `people`). */
@@ -174,6 +317,19 @@ export type CaseEvent =
       readonly step: string;
       readonly data: Readonly<Record<string, unknown>>;
       readonly actor?: ActorRef | null;
+    }
+  | {
+      /** A fact that is not a step change: failed vote, hold, resume, transfer, extension, consent … */
+      readonly kind: 'case-noted';
+      readonly caseId: string;
+      readonly seq: number;
+      readonly at: string;
+      readonly step: string | null;
+      readonly note: string;
+      readonly data: Readonly<Record<string, unknown>>;
+      readonly actor?: ActorRef | null;
+      /** Set when the case moved to another organization. */
+      readonly organizationId?: string;
     }
   | {
       readonly kind: 'case-closed';

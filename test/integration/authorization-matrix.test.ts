@@ -59,13 +59,23 @@ const MATRIX: Record<string, Probe> = {
   },
   'GET /api/v1/cases/:id': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}` }) },
   // The source step is signed by the cell (or driven by staff); not by another cell's approver or a viewer.
-  'POST /api/v1/cases/:id/steps/source': {
+  'POST /api/v1/cases/:id/steps/:step': {
     expect: { ...scopedRead, viewer: 403 },
     request: (c) => ({ path: `/api/v1/cases/${c.caseId}/steps/source`, body: { helperPersonId: c.helperId } }),
   },
-  'POST /api/v1/cases/:id/steps/awareness-course': {
+  'GET /api/v1/cases/:id/status': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/status` }) },
+  'GET /api/v1/cases/:id/comments': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/comments` }) },
+  'POST /api/v1/cases/:id/comments': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/comments`, body: { body: 'Ghi chú' } }) },
+  'POST /api/v1/cases/:id/hold': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/hold`, body: { reason: 'Chờ thẩm tra' } }) },
+  'POST /api/v1/cases/:id/resume': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/resume` }) },
+  'POST /api/v1/cases/:id/transfer': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/transfer`, body: { organizationId: c.cellId } }) },
+  'POST /api/v1/cases/:id/extend-deadline': {
     expect: drive,
-    request: (c) => ({ path: `/api/v1/cases/${c.caseId}/steps/awareness-course`, body: { certificateIssuedOn: '2026-01-15' } }),
+    request: (c) => ({ path: `/api/v1/cases/${c.caseId}/extend-deadline`, body: { step: 'decision', reason: 'Trường hợp đặc biệt' } }),
+  },
+  'POST /api/v1/cases/:id/provincial-consent': {
+    expect: drive,
+    request: (c) => ({ path: `/api/v1/cases/${c.caseId}/provincial-consent`, body: { documentNo: '123-CV/TU', on: '2026-01-05' } }),
   },
   'POST /api/v1/cases/:id/withdraw': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/withdraw`, body: { reason: 'Ma trận' } }) },
 

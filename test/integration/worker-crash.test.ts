@@ -65,7 +65,7 @@ describe('worker crash', () => {
     await died;
 
     // The sign-off is sent while no worker runs; it completes once a new worker picks the case up.
-    const signed = stack.cases.assignHelper(system, opened.caseId, helper);
+    const signed = stack.cases.sign(system, opened.caseId, { step: 'source', helperPersonId: helper });
     const second = await startWorkerProcess(env);
     children.push(second);
     await expect(signed).resolves.toMatchObject({ step: 'awareness-course' });

@@ -98,3 +98,12 @@ function civilFromDays(z: number): { y: number; m: number; d: number } {
   const m = mp + (mp < 10 ? 3 : -9);
   return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
 }
+
+/** Age in full months on a date (the candidate's age at the cell vote, counted in months). */
+export function ageInFullMonths(birth: IsoDate, on: IsoDate): number {
+  const b = parts(birth);
+  const d = parts(on);
+  let months = (d.year - b.year) * 12 + (d.month - b.month);
+  if (addMonths(birth, months) > on) months -= 1;
+  return months;
+}

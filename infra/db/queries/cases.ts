@@ -136,3 +136,57 @@ export async function openCasesDueFrom(
   );
   return rows;
 }
+
+/** Member status of each of these people (absent: no such person). */
+export async function memberStatuses(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ id: string; memberStatus: string }>('SELECT id, member_status AS "memberStatus" FROM people WHERE id = ANY($1::uuid[])', [ids]);
+  return new Map(rows.map((r) => [r.id, r.memberStatus]));
+}
+
+export async function decisionNumberHolder(db: Queryable, k: { organizationId: string; year: number; number: string }): Promise<string | undefined> {
+  const { rows } = await db.query<{ caseId: string }>(
+    'SELECT case_id AS "caseId" FROM decision_numbers WHERE organization_id = $1 AND year = $2 AND lower(number) = lower($3)',
+    [k.organizationId, k.year, k.number],
+  );
+  return rows[0]?.caseId;
+}
+
+export async function reserveDecisionNumber(db: Queryable, k: { organizationId: string; year: number; number: string; caseId: string; step: string }): Promise<void> {
+  await db.query(
+    `INSERT INTO decision_numbers (organization_id, year, number, case_id, step) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+    [k.organizationId, k.year, k.number, k.caseId, k.step],
+  );
+}
+
+export interface CommentRow {
+  readonly id: number;
+  readonly authorId: string;
+  readonly authorName: string;
+  readonly body: string;
+  readonly createdAt: string;
+}
+
+export async function listComments(db: Queryable, caseId: string): Promise<CommentRow[]> {
+  const { rows } = await db.query<CommentRow>(
+    `SELECT c.id, c.author_id AS "authorId", u.display_name AS "authorName", c.body, to_json(c.created_at) #>> '{}' AS "createdAt"
+       FROM case_comments c JOIN users u ON u.id = c.author_id WHERE c.case_id = $1 ORDER BY c.id`,
+    [caseId],
+  );
+  return rows;
+}
+
+/** A comment and its audit row, in one statement's transaction. */
+export async function addComment(db: Queryable, c: { caseId: string; authorId: string; body: string; ip: string | null; organizationId: string }): Promise<CommentRow> {
+  const { rows } = await db.query<CommentRow>(
+    `WITH inserted AS (
+       INSERT INTO case_comments (case_id, author_id, body) VALUES ($1, $2, $3) RETURNING id, author_id, body, created_at
+     ), audit AS (
+       INSERT INTO audit_log (actor_user_id, actor_ip, action, entity_type, entity_id, case_id, organization_id, details)
+       SELECT $2, $4, 'case.commented', 'case', $1::text, $1, $5, jsonb_build_object('commentId', id) FROM inserted
+     )
+     SELECT i.id, i.author_id AS "authorId", u.display_name AS "authorName", i.body, to_json(i.created_at) #>> '{}' AS "createdAt"
+       FROM inserted i JOIN users u ON u.id = i.author_id`,
+    [c.caseId, c.authorId, c.body, c.ip, c.organizationId],
+  );
+  return rows[0]!;
+}
