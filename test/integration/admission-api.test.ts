@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../workflows/calendar/dates.js';
+import { vietnamDate } from '../../workflows/calendar/work-calendar.js';
+import { addOrganization, approver, createUser, organizer } from '../helpers/db.js';
+import { caller, startTestStack, type TestStack } from '../helpers/stack.js';
+
+/**
+ * An admission case driven step by step through the HTTP API on the real dev server and Postgres, by the
+ * users the steps name. After every step the read model (GET /cases/:id) agrees with the workflow's own
+ * status (GET /cases/:id/status).
+ */
+describe('admission through the API', () => {
+  let stack: TestStack;
+  let staff: ReturnType<typeof caller>;
+  let cellApprover: ReturnType<typeof caller>;
+  let standing: ReturnType<typeof caller>;
+  let cellId: string;
+  let upperId: string;
+  let introducers: string[];
+  let helper: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const { pool } = stack.db;
+    upperId = await addOrganization(pool, { name: 'Đảng ủy Khu kinh tế', kind: 'upper-committee', symbol: 'ĐUKKT' });
+    cellId = await addOrganization(pool, { name: 'Chi bộ Công ty Hải Âu', kind: 'grassroots-cell', parentId: upperId, officialMembers: 9 });
+    staff = caller(stack.baseUrl, (await createUser(pool, 'a-staff', [organizer(upperId)])).token);
+    cellApprover = caller(stack.baseUrl, (await createUser(pool, 'a-cell', [approver(cellId, 'cell')])).token);
+    standing = caller(stack.baseUrl, (await createUser(pool, 'a-standing', [approver(upperId, 'standing-committee')])).token);
+    const member = async (fullName: string) =>
+      (await staff('POST', '/api/v1/people', { fullName, dateOfBirth: '1980-03-03', organizationId: cellId, memberStatus: 'full', admittedOn: '2010-05-19' })).body.id as string;
+    introducers = [await member('Đảng viên Một'), await member('Đảng viên Hai')];
+    helper = await member('Đảng viên Giúp Đỡ');
+  });
+  afterAll(() => stack?.stop());
+
+  async function agree(caseId: string) {
+    const [row, live] = await Promise.all([staff('GET', `/api/v1/cases/${caseId}`), staff('GET', `/api/v1/cases/${caseId}/status`)]);
+    expect(row.status).toBe(200);
+    expect(live.status).toBe(200);
+    expect({ step: row.body.currentStep, dueOn: row.body.currentStepDueOn, status: row.body.status, org: row.body.organizationId }).toEqual({
+      step: live.body.step,
+      dueOn: live.body.dueOn,
+      status: live.body.status,
+      org: live.body.organizationId,
+    });
+    return live.body;
+  }
+
+  it('walks a candidate from source to the ceremony, each step signed by its body', async () => {
+    const t = vietnamDate(Date.now());
+    const opened = await staff('POST', '/api/v1/cases', { type: 'admission', organizationId: cellId, person: { fullName: 'Nguyễn Thị Hoa', dateOfBirth: '2000-02-29' } });
+    expect(opened.status).toBe(201);
+    const id: string = opened.body.caseId;
+    await agree(id);
+
+    const step = async (who: ReturnType<typeof caller>, s: string, body: unknown, expected: string) => {
+      const res = await who('POST', `/api/v1/cases/${id}/steps/${s}`, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.step).toBe(expected);
+      return agree(id);
+    };
+    await step(staff, 'source', { helperPersonId: helper }, 'awareness-course');
+    await step(staff, 'awareness-course', { certificateIssuedOn: addDays(t, -40) }, 'application');
+    await step(staff, 'application', { receivedOn: t, biographySealedOn: t }, 'verification');
+    await step(staff, 'verification', { completedOn: t, result: 'clear' }, 'introduction');
+
+    // The server checks the introducers' records: a candidate (not an official member) is refused.
+    const notOfficial = await staff('POST', `/api/v1/cases/${id}/steps/introduction`, {
+      introducedOn: t,
+      introducers: [{ personId: introducers[0], coWorkingMonths: 24 }, { personId: opened.body.caseId, coWorkingMonths: 24 }],
+    });
+    expect(notOfficial.status).toBe(422);
+    await step(staff, 'introduction', { introducedOn: t, introducers: introducers.map((personId) => ({ personId, coWorkingMonths: 24 })) }, 'opinions');
+    await step(staff, 'opinions', { summarizedOn: t }, 'cell-vote');
+
+    // Staff cannot sign the cell's resolution; the cell's approver can. 6 of 9 is exactly two thirds.
+    const bySstaff = await staff('POST', `/api/v1/cases/${id}/steps/cell-vote`, { vote: { heldOn: t, eligible: 9, present: 9, for: 6, against: 3 } });
+    expect(bySstaff.status).toBe(403);
+    const live = await step(cellApprover, 'cell-vote', { vote: { heldOn: t, eligible: 9, present: 9, for: 6, against: 3 } }, 'decision');
+    // The server computed the age in full months at the vote from the stored date of birth.
+    expect(live.facts.candidateAgeMonthsAtVote).toBeGreaterThanOrEqual(12 * 26);
+
+    const decision = { decided: 'admit', number: '21-QĐ/ĐUKKT', issuedOn: t, receivedByCellOn: t };
+    expect((await cellApprover('POST', `/api/v1/cases/${id}/steps/decision`, decision)).status).toBe(403);
+    await step(standing, 'decision', decision, 'ceremony');
+    const person = await staff('GET', `/api/v1/people/${(await staff('GET', `/api/v1/cases/${id}`)).body.personId}`);
+    expect(person.body).toMatchObject({ memberStatus: 'probationary', admittedOn: t });
+
+    // Another case goes on hold and resumes; the read model follows the workflow there too.
+    const other = await staff('POST', '/api/v1/cases', { type: 'admission', organizationId: cellId, person: { fullName: 'Lê Văn Tùng', dateOfBirth: '1999-09-09' } });
+    await staff('POST', `/api/v1/cases/${other.body.caseId}/hold`, { reason: 'Chờ hồ sơ' });
+    const held = await agree(other.body.caseId);
+    expect(held.onHold).toMatchObject({ reason: 'Chờ hồ sơ' });
+    await staff('POST', `/api/v1/cases/${other.body.caseId}/resume`);
+
+    await step(staff, 'ceremony', { heldOn: t, helperPersonId: helper }, 'probation');
+    const history = (await staff('GET', `/api/v1/cases/${id}`)).body.history as Array<{ seq: number }>;
+    expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
+    const audit = await caller(stack.baseUrl, stack.admin.token)('GET', `/api/v1/audit?caseId=${id}`);
+    expect(audit.body.items.filter((a: { action: string }) => a.action === 'case.step-signed')).toHaveLength(9);
+  });
+});
