@@ -9,7 +9,14 @@ import { appendAudit } from '../infra/db/queries/audit.js';
 import type { CaseEvent } from '../workflows/definitions.js';
 
 export function caseRecordActivities(deps: { pool: Pool }) {
-  return {
+  const api = {
+    /** The events of one transition, in order; each is written once (its own idempotent transaction). */
+    async recordCaseEvents(events: CaseEvent[]): Promise<{ written: number }> {
+      let written = 0;
+      for (const event of events) if ((await api.recordCaseEvent(event)).written) written += 1;
+      return { written };
+    },
+
     /**
      * The person's membership as decisions make it: probationary from the admission decision (its date is
      * the party-age date), full from the end of probation, or struck off. Idempotent: it sets values.
@@ -113,6 +120,7 @@ export function caseRecordActivities(deps: { pool: Pool }) {
       });
     },
   };
+  return api;
 }
 
 function eventColumns(event: CaseEvent): { step: string | null; data: Record<string, unknown> } {

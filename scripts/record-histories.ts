@@ -23,6 +23,8 @@ import { connectClient, connectWorkerConnection, installRuntime } from '../infra
 import { startDevServer } from '../infra/temporal-dev-server.js';
 import { ensureTemporalTools } from '../infra/tools.js';
 import { createWorker } from '../infra/worker.js';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { SCENARIOS, startScenarioEnv } from './admission-scenarios.js';
 import { vietnamDate } from '../workflows/calendar/work-calendar.js';
 import { calendarChangedSignal, caseWorkflowId } from '../workflows/definitions.js';
 
@@ -60,18 +62,18 @@ async function main(): Promise<void> {
       await pool.query(`UPDATE organizations o SET path = CASE WHEN parent_id IS NULL THEN ARRAY[id] ELSE ARRAY[parent_id, id] END`);
       const person = { fullName: 'Người Mẫu', dateOfBirth: '1995-01-01' };
       const scenarios: Record<string, () => Promise<string>> = {
-        'admission-withdrawn-at-source': async () => {
+        'admission-v2-withdrawn-at-source': async () => {
           const c = await cases.openAdmission(system, { organizationId, person });
           await cases.withdraw(system, c.caseId, 'Chuyển nơi làm việc');
           return c.caseId;
         },
-        'admission-helper-assigned-then-withdrawn': async () => {
+        'admission-v2-helper-assigned-then-withdrawn': async () => {
           const c = await cases.openAdmission(system, { organizationId, person });
           await cases.sign(system, c.caseId, { step: 'source', helperPersonId: await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }) });
           await cases.withdraw(system, c.caseId, 'Không đủ điều kiện');
           return c.caseId;
         },
-        'admission-application-due-recomputed-then-withdrawn': async () => {
+        'admission-v2-application-due-recomputed-then-withdrawn': async () => {
           const c = await cases.openAdmission(system, { organizationId, person });
           await cases.sign(system, c.caseId, { step: 'source', helperPersonId: await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01' }) });
           await cases.sign(system, c.caseId, { step: 'awareness-course', certificateIssuedOn: vietnamDate(Date.now() - 30 * 86_400_000) });
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
         },
       };
       await mkdir(OUT_DIR, { recursive: true });
-      const only = process.argv.slice(2);
+      const only = process.argv.slice(2).filter((n) => !(n in SCENARIOS));
+      if (process.argv.length > 2 && only.length === 0) return;
       for (const [name, run] of Object.entries(scenarios)) {
         if (only.length && !only.includes(name)) continue; // record just the named scenarios, keep the others
         const caseId = await run();
@@ -107,7 +110,26 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** The long scenarios (a year of probation) on the time-skipping server. */
+async function recordLongScenarios(only: string[]): Promise<void> {
+  const s = await startScenarioEnv();
+  try {
+    for (const [name, run] of Object.entries(SCENARIOS)) {
+      if (only.length && !only.includes(name)) continue;
+      const handle = await run(s);
+      await handle.result();
+      const file = path.join(OUT_DIR, `${name}.json`);
+      await writeFile(file, `${historyToJSON(await handle.fetchHistory())}\n`);
+      console.log(`recorded ${path.relative(PROJECT_ROOT, file)}`);
+    }
+  } finally {
+    await s.close();
+  }
+}
+
+main()
+  .then(() => recordLongScenarios(process.argv.slice(2)))
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

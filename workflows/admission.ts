@@ -254,7 +254,8 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     const due = await computeDue(step);
     if (due !== s.dueOn) {
       s.dueOn = due;
-      await log.record({ kind: 'step-due-changed', step, dueOn: due });
+      log.stage({ kind: 'step-due-changed', step, dueOn: due });
+      await log.flush();
       await searchAttributes();
     }
   };
@@ -265,15 +266,19 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     steps.push({ step: next, enteredOn: today(), dueOn: null });
     const due = await computeDue(next);
     current()!.dueOn = due;
-    await log.record({ kind: 'step-entered', step: next, dueOn: due });
+    log.stage({ kind: 'step-entered', step: next, dueOn: due });
+    await log.flush(); // with the previous step's completion: one activity per transition
     await searchAttributes();
   };
 
-  const note = (n: string, data: Record<string, unknown>, actor: ActorRef | null, extra: { organizationId?: string } = {}) =>
-    log.record({ kind: 'case-noted', step, note: n, data, actor, ...extra });
+  const note = async (n: string, data: Record<string, unknown>, actor: ActorRef | null, extra: { organizationId?: string } = {}) => {
+    log.stage({ kind: 'case-noted', step, note: n, data, actor, ...extra });
+    await log.flush();
+  };
 
   const close = async (final: Exclude<CaseStatus, 'open'>, reason: string, actor: ActorRef | null) => {
-    await log.record({ kind: 'case-closed', status: final, reason, actor });
+    log.stage({ kind: 'case-closed', status: final, reason, actor });
+    await log.flush();
     status = final;
     step = null;
     await searchAttributes();
@@ -372,7 +377,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     record.completedOn = today();
     record.completedBy = s.actor.userId || null;
     record.outcome = outcome;
-    await log.record({ kind: 'step-completed', step: step!, data: { ...data, outcome }, actor: { userId: s.actor.userId, ip: s.actor.ip } });
+    log.stage({ kind: 'step-completed', step: step!, data: { ...data, outcome }, actor: { userId: s.actor.userId, ip: s.actor.ip } });
   };
 
   /** Applies a sign-off: records it, keeps its facts, and names the next step (null: the case closed). */
@@ -496,7 +501,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   };
 
   // ---- the path --------------------------------------------------------------------------------------
-  await log.record({
+  log.stage({
     kind: 'case-opened',
     workflowId: workflowInfo().workflowId,
     type: 'admission',
@@ -506,6 +511,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     step: 'source',
     actor: input.openedBy ?? null,
   });
+  await log.flush();
   steps.push({ step: 'source', enteredOn: today(), dueOn: null });
   recorded = true;
   await searchAttributes();
@@ -520,7 +526,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
       if (outcome === 'timer') {
         current()!.completedOn = today();
         current()!.outcome = 'ended';
-        await log.record({ kind: 'step-completed', step: 'probation', data: { probationEndsOn: facts.probationEndsOn, outcome: 'ended' }, actor: null });
+        log.stage({ kind: 'step-completed', step: 'probation', data: { probationEndsOn: facts.probationEndsOn, outcome: 'ended' }, actor: null });
         await enter('recognition-review');
         continue;
       }

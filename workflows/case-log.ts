@@ -10,10 +10,25 @@ type Unnumbered<E> = E extends CaseEvent ? Omit<E, 'seq' | 'caseId' | 'at'> : ne
 
 export class CaseLog {
   private seq = 0;
+  private staged: CaseEvent[] = [];
 
   constructor(private readonly caseId: string) {}
 
-  /** Writes one event, stamped with workflow time (deterministic). */
+  /** Numbers an event now and writes it with the next `flush()`: one activity per transition. */
+  stage(event: Unnumbered<CaseEvent>): void {
+    this.seq += 1;
+    this.staged.push({ ...event, caseId: this.caseId, seq: this.seq, at: new Date().toISOString() } as CaseEvent);
+  }
+
+  /** Writes the staged events in one activity call (in order, in one transaction). */
+  async flush(): Promise<void> {
+    if (this.staged.length === 0) return;
+    const events = this.staged;
+    this.staged = [];
+    await readModel.recordCaseEvents(events);
+  }
+
+  /** Writes one event, stamped with workflow time (deterministic). Used by the first version. */
   async record(event: Unnumbered<CaseEvent>): Promise<void> {
     this.seq += 1;
     const full = { ...event, caseId: this.caseId, seq: this.seq, at: new Date().toISOString() } as CaseEvent;

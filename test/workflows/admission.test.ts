@@ -53,6 +53,10 @@ function fakeActivities() {
         events.push(e);
         return { written: true };
       },
+      recordCaseEvents: async (es: CaseEvent[]) => {
+        events.push(...es);
+        return { written: es.length };
+      },
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
       recordMembership: async (m: Record<string, unknown>) => {
         memberships.push(m);

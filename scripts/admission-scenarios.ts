@@ -1,0 +1,148 @@
+/**
+ * Canonical admission cases driven on the time-skipping test server with in-memory activities: used to
+ * record replay histories (`npm run record:histories`) and by the full-case benchmark. Dates are workflow
+ * time, so the same drive works whatever day it runs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { ensureTemporalTools } from '../infra/tools.js';
+import { loadConfig } from '../infra/config.js';
+import { WORKFLOWS_PATH } from '../infra/worker.js';
+import { addDays } from '../workflows/calendar/dates.js';
+import { OFFICIAL_SCHEDULES } from '../workflows/calendar/official-schedules.js';
+import { vietnamDate } from '../workflows/calendar/work-calendar.js';
+import {
+  CURRENT_RULE_SET,
+  holdCaseUpdate,
+  resumeCaseUpdate,
+  signStepUpdate,
+  withdrawCaseUpdate,
+  type SignActor,
+  type StepData,
+  type VoteCount,
+} from '../workflows/definitions.js';
+import type { admissionWorkflow } from '../workflows/admission.js';
+import type { ApprovalChain } from '../workflows/org/tree.js';
+
+export const GRASSROOTS_CELL: ApprovalChain = {
+  cell: { body: 'cell', organizationId: '11111111-1111-4111-8111-111111111111' },
+  partialCommittee: null,
+  grassrootsCommittee: null,
+  competent: { body: 'standing-committee', organizationId: '22222222-2222-4222-8222-222222222222', delegated: false },
+};
+
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+export interface ScenarioEnv {
+  readonly env: TestWorkflowEnvironment;
+  readonly taskQueue: string;
+  close(): Promise<void>;
+}
+
+/** The time-skipping server (from PyPI, like the tests) with a worker on in-memory activities. */
+export async function startScenarioEnv(): Promise<ScenarioEnv> {
+  const config = loadConfig();
+  const tools = await ensureTemporalTools({ toolsDir: config.toolsDir, cliPath: config.temporal.cliPath, testServerPath: config.temporal.testServerPath });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: tools.testServer } } });
+  const taskQueue = `scenarios-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+    activities: {
+      recordCaseEvent: async () => ({ written: true }),
+      recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
+      loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+      recordMembership: async () => undefined,
+    },
+  });
+  const running = worker.run();
+  return {
+    env,
+    taskQueue,
+    async close() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
+}
+
+const staff: SignActor = { userId: 'staff', ip: null, staff: true, bodies: [] };
+const cell: SignActor = { userId: 'cell', ip: null, staff: false, bodies: [GRASSROOTS_CELL.cell] };
+const competent: SignActor = { userId: 'standing', ip: null, staff: false, bodies: [GRASSROOTS_CELL.competent] };
+const vote = (heldOn: string, forVotes: number): VoteCount => ({ heldOn, eligible: 9, present: 9, for: forVotes, against: 9 - forVotes });
+
+async function startCase(s: ScenarioEnv): Promise<WorkflowHandle<typeof admissionWorkflow>> {
+  const caseId = randomUUID();
+  return s.env.client.workflow.start<typeof admissionWorkflow>('admissionWorkflow', {
+    taskQueue: s.taskQueue,
+    workflowId: `admission:${caseId}`,
+    args: [{ caseId, organizationId: GRASSROOTS_CELL.cell.organizationId, personId: randomUUID(), ruleSet: CURRENT_RULE_SET, chain: GRASSROOTS_CELL, searchAttributes: false }],
+  });
+}
+
+async function drive(s: ScenarioEnv, h: WorkflowHandle<typeof admissionWorkflow>, until: 'cell-vote' | 'end', opts: { failFirstVote?: boolean; hold?: boolean } = {}) {
+  const today = async () => vietnamDate(await s.env.currentTimeMs());
+  const sign = (data: StepData, actor = staff) => h.executeUpdate(signStepUpdate, { args: [{ data, actor }] });
+  const t = await today();
+  await sign({ step: 'source', helperPersonId: randomUUID() });
+  await sign({ step: 'awareness-course', certificateIssuedOn: addDays(t, -30) });
+  if (opts.hold) {
+    await h.executeUpdate(holdCaseUpdate, { args: [{ reason: 'Chờ hồ sơ' }] });
+    await s.env.sleep('10 days');
+    await h.executeUpdate(resumeCaseUpdate, { args: [{}] });
+  }
+  await sign({ step: 'application', receivedOn: await today(), biographySealedOn: await today() });
+  await sign({ step: 'verification', completedOn: await today(), result: 'clear' });
+  await sign({
+    step: 'introduction',
+    introducedOn: await today(),
+    introducers: [
+      { personId: randomUUID(), official: true, coWorkingMonths: 24 },
+      { personId: randomUUID(), official: true, coWorkingMonths: 24 },
+    ],
+    unionResolution: null,
+  });
+  await sign({ step: 'opinions', summarizedOn: await today() });
+  if (opts.failFirstVote) {
+    await sign({ step: 'cell-vote', vote: vote(await today(), 5), candidateAgeMonths: 300 }, cell);
+    await s.env.sleep('30 days');
+  }
+  if (until === 'cell-vote') return;
+  await sign({ step: 'cell-vote', vote: vote(await today(), 7), candidateAgeMonths: 300 }, cell);
+  await s.env.sleep('20 days');
+  const d = await today();
+  await sign({ step: 'decision', decided: 'admit', number: '15-QĐ/ĐUKKT', issuedOn: d, receivedByCellOn: d }, competent);
+  await s.env.sleep('7 days');
+  const ceremony = await today();
+  await sign({ step: 'ceremony', heldOn: ceremony, helperPersonId: randomUUID() });
+  await sign({ step: 'probation', newMemberCourseOn: ceremony });
+  await s.env.sleep('367 days');
+  const r = await today();
+  await sign({ step: 'recognition-review', selfReviewOn: r, helperAssessmentOn: r, opinionsOn: r });
+  await sign({ step: 'recognition-cell-vote', vote: vote(r, 8), proposal: 'recognize' }, cell);
+  await sign({ step: 'recognition-decision', decided: 'recognize', number: '60-QĐ/ĐUKKT', issuedOn: r }, competent);
+}
+
+/** The canonical scenarios, each ending with the workflow closed. */
+export const SCENARIOS: Record<string, (s: ScenarioEnv) => Promise<WorkflowHandle<typeof admissionWorkflow>>> = {
+  'admission-v2-full-path-grassroots-cell': async (s) => {
+    const h = await startCase(s);
+    await drive(s, h, 'end');
+    return h;
+  },
+  'admission-v2-failed-vote-then-admitted': async (s) => {
+    const h = await startCase(s);
+    await drive(s, h, 'end', { failFirstVote: true });
+    return h;
+  },
+  'admission-v2-hold-resume-then-withdrawn': async (s) => {
+    const h = await startCase(s);
+    await drive(s, h, 'cell-vote', { hold: true });
+    await h.executeUpdate(withdrawCaseUpdate, { args: [{ reason: 'Chuyển công tác' }] });
+    return h;
+  },
+};
