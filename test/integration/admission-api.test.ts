@@ -47,6 +47,35 @@ describe('admission through the API', () => {
     return live.body;
   }
 
+  /** Opens a case and takes it to the decision step through the API. */
+  async function toDecision(fullName: string): Promise<string> {
+    const t = vietnamDate(Date.now());
+    const opened = await staff('POST', '/api/v1/cases', { type: 'admission', organizationId: cellId, person: { fullName, dateOfBirth: '1998-04-04' } });
+    const id: string = opened.body.caseId;
+    const go = async (who: ReturnType<typeof caller>, s: string, body: unknown) => expect((await who('POST', `/api/v1/cases/${id}/steps/${s}`, body)).status).toBe(200);
+    await go(staff, 'source', { helperPersonId: helper });
+    await go(staff, 'awareness-course', { certificateIssuedOn: t });
+    await go(staff, 'application', { receivedOn: t, biographySealedOn: t });
+    await go(staff, 'verification', { completedOn: t, result: 'clear' });
+    await go(staff, 'introduction', { introducedOn: t, introducers: introducers.map((personId) => ({ personId, coWorkingMonths: 24 })) });
+    await go(staff, 'opinions', { summarizedOn: t });
+    await go(cellApprover, 'cell-vote', { vote: { heldOn: t, eligible: 9, present: 9, for: 7, against: 2 } });
+    return id;
+  }
+
+  it('refuses a decision number the same body already used this year', async () => {
+    const t = vietnamDate(Date.now());
+    const first = await toDecision('Phan Văn Một');
+    const second = await toDecision('Phan Văn Hai');
+    const decision = { decided: 'admit', number: '33-QĐ/ĐUKKT', issuedOn: t, receivedByCellOn: t };
+    expect((await standing('POST', `/api/v1/cases/${first}/steps/decision`, decision)).status).toBe(200);
+    const clash = await standing('POST', `/api/v1/cases/${second}/steps/decision`, decision);
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.fields).toEqual([expect.objectContaining({ field: 'number', rule: 'unique' })]);
+    expect((await agree(second)).step).toBe('decision');
+    expect((await standing('POST', `/api/v1/cases/${second}/steps/decision`, { ...decision, number: '34-QĐ/ĐUKKT' })).status).toBe(200);
+  });
+
   it('walks a candidate from source to the ceremony, each step signed by its body', async () => {
     const t = vietnamDate(Date.now());
     const opened = await staff('POST', '/api/v1/cases', { type: 'admission', organizationId: cellId, person: { fullName: 'Nguyễn Thị Hoa', dateOfBirth: '2000-02-29' } });

@@ -4,7 +4,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { installRuntime } from '../../infra/temporal.js';
-import { addDays, addMonths } from '../../workflows/calendar/dates.js';
+import { addDays, addMonths, weekday } from '../../workflows/calendar/dates.js';
+import { lunarNewYear } from '../../workflows/calendar/lunar.js';
 import { OFFICIAL_SCHEDULES } from '../../workflows/calendar/official-schedules.js';
 import { createWorkCalendar, vietnamDate } from '../../workflows/calendar/work-calendar.js';
 import {
@@ -188,7 +189,7 @@ describe('admissionWorkflow (time-skipping)', () => {
     await c.handle.result();
   });
 
-  it('runs a cell under a partial and a grassroots committee through every body', async () => {
+  it('runs the whole path of a cell under a partial and a grassroots committee, through every body', async () => {
     const c = await start(CELL_UNDER_COMMITTEE);
     const t = await today();
     await prepare(c);
@@ -200,19 +201,48 @@ describe('admissionWorkflow (time-skipping)', () => {
     s = await sign(c, { step: 'committee-vote', vote: vote(t, 5, 7) }, bodyOf(c, 'grassrootsCommittee'));
     // The decision's 60 working days still count from the cell resolution.
     expect(s).toMatchObject({ step: 'decision', dueOn: calendar.addWorkingDays(t, 60) });
-    await c.handle.executeUpdate(withdrawCaseUpdate, { args: [{ reason: 'test done' }] });
+    s = await sign(c, { step: 'decision', decided: 'admit', number: '16-QĐ/ĐUKKT', issuedOn: t, receivedByCellOn: t }, bodyOf(c, 'competent'));
+    expect(s).toMatchObject({ step: 'ceremony', dueOn: calendar.addWorkingDays(t, 30) });
+    s = await sign(c, { step: 'ceremony', heldOn: t, helperPersonId: personId() });
+    expect(s.step).toBe('probation');
+    const probationEnd = addMonths(t, 12);
+    await sign(c, { step: 'probation', newMemberCourseOn: t });
+    await env.sleep('367 days');
+    const r = await today();
+    await sign(c, { step: 'recognition-review', selfReviewOn: r, helperAssessmentOn: r, opinionsOn: r });
+    s = await sign(c, { step: 'recognition-cell-vote', vote: vote(r, 9), proposal: 'recognize' }, bodyOf(c, 'cell'));
+    expect(s).toMatchObject({ step: 'recognition-committee-vote', dueOn: calendar.addWorkingDays(r, 20) });
+    s = await sign(c, { step: 'recognition-committee-vote', vote: vote(r, 6, 7) }, bodyOf(c, 'grassrootsCommittee'));
+    expect(s).toMatchObject({ step: 'recognition-decision', dueOn: calendar.addWorkingDays(r, 30) });
+    s = await sign(c, { step: 'recognition-decision', decided: 'recognize', number: '61-QĐ/ĐUKKT', issuedOn: r }, bodyOf(c, 'competent'));
+    expect(s).toMatchObject({ status: 'completed', facts: { fullMemberOn: probationEnd, decisionOn: t } });
+    expect(s.steps!.map((x) => x.step)).toEqual([
+      'source', 'awareness-course', 'application', 'verification', 'introduction', 'opinions', 'cell-vote', 'partial-appraisal', 'committee-vote',
+      'decision', 'ceremony', 'probation', 'recognition-review', 'recognition-cell-vote', 'recognition-committee-vote', 'recognition-decision',
+    ]);
   });
 
   it('counts the decision deadline across Tết', async () => {
+    // Move workflow time to three weeks before the next Tết, so the 60 working days must step over it.
+    const now = await today();
+    let year = Number(now.slice(0, 4));
+    while (lunarNewYear(year) <= addDays(now, 22)) year += 1;
+    const tet = lunarNewYear(year);
+    await env.sleep(`${(Date.parse(addDays(tet, -21)) - Date.parse(now)) / 86_400_000} days`);
     const c = await start(GRASSROOTS_CELL);
     await prepare(c);
     const t = await today();
     const s = await sign(c, { step: 'cell-vote', vote: vote(t, 6), candidateAgeMonths: 300 }, bodyOf(c, 'cell'));
     const due = s.dueOn!;
-    // Whatever today is, 60 working days are more than 84 calendar days, and more still when Tết falls inside.
-    const tetInside = createWorkCalendar().schedule(Number(due.slice(0, 4))).some((d) => d.holiday === 'tet' && d.date > t && d.date <= due);
-    expect(calendar.workingDaysBetween(t, due)).toBe(60);
-    if (tetInside) expect(calendar.workingDaysBetween(t, due)).toBeLessThan((Date.parse(due) - Date.parse(t)) / 86_400_000 * (5 / 7));
+    expect(due).toBe(calendar.addWorkingDays(t, 60));
+    // Tết's weekdays off (and New Year's, where it falls inside) are not counted: the due date is later
+    // than 60 Monday–Friday days would make it.
+    const tetDaysOff = calendar.schedule(year).filter((d) => d.holiday === 'tet' && d.kind !== 'make-up' && calendar.dayInfo(d.date).weeklyRest === false);
+    expect(tetDaysOff.length).toBeGreaterThanOrEqual(3);
+    expect(tetDaysOff.every((d) => d.date > t && d.date <= due)).toBe(true);
+    let mondayToFriday = 0;
+    for (let d = addDays(t, 1); d <= due; d = addDays(d, 1)) if (![0, 6].includes(weekday(d))) mondayToFriday += 1;
+    expect(mondayToFriday).toBeGreaterThanOrEqual(60 + tetDaysOff.length);
     await c.handle.executeUpdate(withdrawCaseUpdate, { args: [{ reason: 'test done' }] });
   });
 
