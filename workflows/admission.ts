@@ -15,14 +15,12 @@ import { assertSigner, assertStepData, RuleError, votePasses } from './admission
 import { CaseLog } from './case-log.js';
 import { Deadlines } from './deadlines.js';
 import {
-  assignHelperUpdate,
   awaitCaseRecordedUpdate,
   calendarChangedSignal,
   caseStatusQuery,
   extendDeadlineUpdate,
   FailureTypes,
   holdCaseUpdate,
-  recordAwarenessCourseUpdate,
   recordProvincialConsentUpdate,
   resumeCaseUpdate,
   signStepUpdate,
@@ -164,21 +162,6 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     return snapshot();
   });
   setHandler(signStepUpdate, (s) => enqueue({ kind: 'sign', input: s }), { validator: validateSignOff });
-  // The first version's sign-offs, kept under their wire names for API clients of that version.
-  setHandler(
-    assignHelperUpdate,
-    (a) => enqueue({ kind: 'sign', input: { data: { step: 'source', helperPersonId: a.helperPersonId }, actor: { userId: a.actor?.userId ?? '', ip: a.actor?.ip ?? null, staff: true, bodies: [] } } }),
-    { validator: (a) => validateSignOff({ data: { step: 'source', helperPersonId: a.helperPersonId }, actor: { userId: '', ip: null, staff: true, bodies: [] } }) },
-  );
-  setHandler(
-    recordAwarenessCourseUpdate,
-    (c) =>
-      enqueue({
-        kind: 'sign',
-        input: { data: { step: 'awareness-course', certificateIssuedOn: c.certificateIssuedOn }, actor: { userId: c.actor?.userId ?? '', ip: c.actor?.ip ?? null, staff: true, bodies: [] } },
-      }),
-    { validator: (c) => validateSignOff({ data: { step: 'awareness-course', certificateIssuedOn: c.certificateIssuedOn }, actor: { userId: '', ip: null, staff: true, bodies: [] } }) },
-  );
   setHandler(holdCaseUpdate, (h) => enqueue({ kind: 'hold', reason: h.reason, actor: h.actor ?? null }), {
     validator: (h) => {
       assertOpen();

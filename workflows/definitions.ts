@@ -256,9 +256,9 @@ export interface WithdrawInput {
 export const caseStatusQuery = defineQuery<CaseSnapshot>('caseStatus');
 /** Completes once the case is in the read model; sent with the start (update-with-start) by the API. */
 export const awaitCaseRecordedUpdate = defineUpdate<CaseSnapshot>('awaitCaseRecorded');
-/** `source` step: the cell names the member who helps the candidate; the case moves to `awareness-course`. */
+/** First version only (cases before `admission-full-procedure`): `source` sign-off. Now: `signStep`. */
 export const assignHelperUpdate = defineUpdate<CaseSnapshot, [AssignHelperInput]>('assignHelper');
-/** `awareness-course` step: the certificate is recorded; the case moves to `application` (20 WD). */
+/** First version only: `awareness-course` sign-off. Now: `signStep`. */
 export const recordAwarenessCourseUpdate = defineUpdate<CaseSnapshot, [AwarenessCourseInput]>('recordAwarenessCourse');
 /** A year's working-day calendar changed: reload it and recompute the due dates. */
 export const calendarChangedSignal = defineSignal('calendarChanged');
