@@ -27,7 +27,7 @@ describe('npm start', () => {
   async function npmStart(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
     const environment: NodeJS.ProcessEnv = { ...process.env, ...env, LOG_LEVEL: 'warn' };
     if (!env.DATABASE_URL) delete environment.DATABASE_URL;
-    delete environment.TEMPORAL_ADDRESS;
+    if (!env.TEMPORAL_ADDRESS) delete environment.TEMPORAL_ADDRESS;
     // Use the binaries the global setup resolved, as a user with `temporal` on PATH would.
     environment.TEMPORAL_CLI_PATH = inject('temporalCliPath');
     const child = spawn('npm', ['start'], { cwd: PROJECT_ROOT, env: environment, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -157,5 +157,23 @@ describe('npm start', () => {
     expect(signed.body.step).toBe('awareness-course');
     await ctrlC(second.child);
     expect(second.output()).toContain('Stopped cleanly.');
+  });
+
+  it('with TEMPORAL_ADDRESS and DATABASE_URL it joins those servers and starts none', { timeout: 180_000 }, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'admissions-join-'));
+    const name = `join_${path.basename(dir).replace(/\W/g, '_').toLowerCase()}`;
+    await ensureDatabase(inject('adminDatabaseUrl'), name);
+    const url = new URL(inject('adminDatabaseUrl'));
+    url.pathname = `/${name}`;
+    const port = await getPort();
+    const env = { PORT: String(port), DATA_DIR: dir, DATABASE_URL: url.toString(), TEMPORAL_ADDRESS: inject('temporalAddress') };
+    const started = await npmStart(env);
+    await waitForHealth(`http://127.0.0.1:${port}`, started.child, started.output);
+    expect(started.output()).toContain(`Temporal        ${inject('temporalAddress')}`);
+    expect(started.output()).not.toContain('Web UI');
+    expect(started.output()).toContain('PostgreSQL      DATABASE_URL');
+    await ctrlC(started.child);
+    expect(started.output()).toContain('Stopped cleanly.');
+    await rm(dir, { recursive: true, force: true });
   });
 });
