@@ -101,10 +101,12 @@ export function caseRecordActivities(deps: { pool: Pool }) {
             break;
           case 'case-noted':
             // A transfer moves the case to its new organization; other notes only touch the timestamps.
+            // A hold stops the clock: no due date until the resume records the moved one.
             await db.query(
-              `UPDATE cases SET organization_id = coalesce($4, organization_id), updated_at = $2, last_seq = $3
+              `UPDATE cases SET organization_id = coalesce($4, organization_id), updated_at = $2, last_seq = $3,
+                                current_step_due_on = CASE WHEN $5 THEN NULL ELSE current_step_due_on END
                WHERE id = $1 AND last_seq < $3`,
-              [event.caseId, event.at, event.seq, event.organizationId ?? null],
+              [event.caseId, event.at, event.seq, event.organizationId ?? null, event.note === 'hold'],
             );
             break;
           case 'case-closed':

@@ -147,14 +147,9 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       });
       return { ...data, introducers };
     }
-    if ((data.step === 'decision' || data.step === 'recognition-decision')) {
-      const chain = await chainOf(row.organizationId);
-      const holder = chain && (await q.decisionNumberHolder(pool, { organizationId: chain.competent.organizationId, year: Number(data.issuedOn.slice(0, 4)), number: data.number }));
-      if (holder && holder !== row.id) {
-        throw new HttpError(409, 'conflict', `number: ${data.number} is already used by another decision of this body in ${data.issuedOn.slice(0, 4)}`, [
-          { field: 'number', rule: 'unique', message: 'is already used by another decision of this body this year' },
-        ]);
-      }
+    if (data.step === 'decision' || data.step === 'recognition-decision') {
+      // One spelling per number: "12-QD/ĐUKKT" and "12-QĐ/ĐUKKT" are the same decision number.
+      return { ...data, number: normalizeDecisionNumber(data.number) };
     }
     return data;
   }
@@ -200,9 +195,14 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
 
     async sign(p, caseId, data) {
       const { row, org } = await visibleCase(p, caseId);
-      const chain = await chainOf(org.id);
+      // The chain the workflow holds decides who signs (it is re-derived on transfer); v1 cases: the tree.
+      const live = await temporal(() => handleOf(row).query(caseStatusQuery)).catch(() => undefined);
+      const chain = live?.chain ?? (await chainOf(org.id));
       const meta = STEP_META[data.step];
       const link = chain && signerLink(chain, meta.signer);
+      if (meta.signer !== 'staff' && !link) {
+        throw new HttpError(422, 'rule_violated', `${meta.label.en}: this organization's chain has no ${meta.signer} to sign it`);
+      }
       const staff = canManage(p, org.path);
       const allowed = link ? canSign(p, link) : staff || (chain !== null && canSign(p, chain.cell));
       if (!allowed) {
@@ -214,11 +214,22 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         staff,
         bodies: p.roles.filter((r) => r.role === 'approver' && r.body && r.organizationId).map((r) => ({ body: r.body!, organizationId: r.organizationId! })),
       };
-      const snapshot = await update(row, (h) => h.executeUpdate(signStepUpdate, { args: [{ data: enriched, actor }] }));
-      if ((data.step === 'decision' || data.step === 'recognition-decision') && chain) {
-        await q.reserveDecisionNumber(pool, { organizationId: chain.competent.organizationId, year: Number(data.issuedOn.slice(0, 4)), number: data.number, caseId, step: data.step });
+      // A decision number is reserved before the decision is sent, and released if the workflow refuses it.
+      const reservation =
+        (enriched.step === 'decision' || enriched.step === 'recognition-decision') && chain
+          ? { organizationId: chain.competent.organizationId, year: Number(enriched.issuedOn.slice(0, 4)), number: enriched.number, caseId, step: enriched.step }
+          : undefined;
+      if (reservation && !(await q.reserveDecisionNumber(pool, reservation))) {
+        throw new HttpError(409, 'conflict', `number: ${reservation.number} is already used by another decision of this body in ${reservation.year}`, [
+          { field: 'number', rule: 'unique', message: 'is already used by another decision of this body this year' },
+        ]);
       }
-      return snapshot;
+      try {
+        return await update(row, (h) => h.executeUpdate(signStepUpdate, { args: [{ data: enriched, actor }] }));
+      } catch (err) {
+        if (reservation) await q.releaseDecisionNumber(pool, reservation).catch(() => undefined);
+        throw err;
+      }
     },
 
     async withdraw(p, caseId, reason) {
@@ -322,4 +333,9 @@ function decodeCursor(cursor: string): { openedAt: string; id: string } {
   throw new HttpError(400, 'validation_failed', 'after: is not a cursor returned by this API', [
     { field: 'after', rule: 'cursor', message: 'is not a cursor returned by this API' },
   ]);
+}
+
+/** Upper case, Đ for D in the QĐ part, no spaces: the stored form of a decision number. */
+export function normalizeDecisionNumber(n: string): string {
+  return n.trim().replace(/\s+/g, '').toUpperCase().replace(/-QD\//, '-QĐ/');
 }

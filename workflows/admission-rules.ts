@@ -40,6 +40,7 @@ export function signerLink(chain: ApprovalChain, signer: StepSigner): ChainLink 
 export function assertSigner(actor: SignActor, chain: ApprovalChain, signer: StepSigner, stepLabel: string): void {
   const link = signerLink(chain, signer);
   const actsFor = (l: ChainLink) => actor.bodies.some((b) => b.body === l.body && b.organizationId === l.organizationId);
+  if (signer !== 'staff' && link === null) fail(`${stepLabel}: this organization's chain has no ${signer} to sign it`);
   if (link === null) {
     if (!actor.staff && !actsFor(chain.cell)) fail(`${stepLabel} is recorded by the organizing staff or the cell`);
     return;
@@ -76,7 +77,7 @@ export function assertStepData(d: StepData, ctx: RuleContext): void {
     case 'awareness-course': {
       assertDate(d.certificateIssuedOn, 'certificateIssuedOn', today);
       const expires = addMonths(d.certificateIssuedOn, RULES.certificateValidMonths);
-      if (expires < today) {
+      if (expires <= today) {
         fail(`the certificate issued on ${d.certificateIssuedOn} expired on ${expires} (valid ${RULES.certificateValidMonths} months): the candidate must retake the course`);
       }
       return;
@@ -117,9 +118,8 @@ export function assertStepData(d: StepData, ctx: RuleContext): void {
       const age = d.candidateAgeMonths;
       if (!Number.isInteger(age)) fail('candidateAgeMonths must be a whole number');
       if (age < RULES.minAgeMonths) fail(`the candidate is ${Math.floor(age / 12)} years ${age % 12} months old at the vote: at least 18 full years are required`);
-      if (facts.certificateIssuedOn && addMonths(facts.certificateIssuedOn, RULES.certificateValidMonths) < d.vote.heldOn) {
-        fail(`the awareness-course certificate of ${facts.certificateIssuedOn} is more than ${RULES.certificateValidMonths} months old at the vote: the candidate must retake the course`);
-      }
+      // A certificate 60 months old at the vote is accepted here: the workflow sends the case back to the course.
+      if (facts.lastFailedCellVoteOn && d.vote.heldOn <= facts.lastFailedCellVoteOn) fail(`a new vote must be held after the failed vote of ${facts.lastFailedCellVoteOn}`);
       return;
     }
     case 'partial-appraisal':
@@ -134,6 +134,9 @@ export function assertStepData(d: StepData, ctx: RuleContext): void {
       if (d.receivedByCellOn < d.issuedOn) fail('receivedByCellOn must not be before issuedOn');
       if (d.decided === 'admit' && ctx.over60 && !facts.provincialConsent) {
         fail('the candidate is over 60: the provincial standing committee’s written consent must be recorded before the decision');
+      }
+      if (d.decided === 'admit' && ctx.over60 && facts.provincialConsent && facts.provincialConsent.on > d.issuedOn) {
+        fail(`the provincial consent of ${facts.provincialConsent.on} must come before the decision of ${d.issuedOn}`);
       }
       return;
     case 'ceremony':
@@ -150,6 +153,9 @@ export function assertStepData(d: StepData, ctx: RuleContext): void {
       return;
     case 'recognition-cell-vote':
       assertVote(d.vote, today);
+      if (facts.lastFailedRecognitionVoteOn && d.vote.heldOn <= facts.lastFailedRecognitionVoteOn) {
+        fail(`a new vote must be held after the failed vote of ${facts.lastFailedRecognitionVoteOn}`);
+      }
       // The resolution is dated after the 12 months of probation (QĐ 294 art. 5).
       if (facts.probationEndsOn && d.vote.heldOn <= facts.probationEndsOn) fail(`the recognition vote must be held after the probation ended on ${facts.probationEndsOn}`);
       if (!facts.newMemberCourseOn) fail('the new-member course certificate must be recorded before the recognition vote');

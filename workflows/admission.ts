@@ -38,7 +38,7 @@ import {
 } from './definitions.js';
 import type { ApprovalChain } from './org/tree.js';
 import { membership } from './proxies.js';
-import { RULES, STEP_META } from './steps.js';
+import { RULES, STEP_META, type DeadlineFrom } from './steps.js';
 
 /** Search attributes: ids, kinds and dates only — never personal data. */
 export const CaseTypeKey = defineSearchAttributeKey('CaseType', SearchAttributeType.KEYWORD);
@@ -68,8 +68,11 @@ type Request =
 interface Queued {
   readonly request: Request;
   done: boolean;
-  error?: string;
+  error?: { type: string; message: string };
 }
+
+/** Steps during which the new-member course certificate can still be recorded. */
+const COURSE_STEPS: ReadonlySet<AdmissionStep | null> = new Set(['probation', 'recognition-review', 'recognition-cell-vote']);
 
 /**
  * One candidate's path from outstanding worker to full member (DESIGN.md §4, domain.md §1).
@@ -96,8 +99,11 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   let status: CaseStatus = 'open';
   let recorded = false;
   let hold: { since: IsoDate; reason: string } | null = null;
-  let pausedWorkingDays = 0;
+  /** Working days on hold, by the date a deadline counts from (a hold moves every deadline already running). */
+  const paused: Record<DeadlineFrom, number> = { entered: 0, 'cell-resolution': 0, 'decision-received': 0, 'probation-end': 0, 'recognition-resolution': 0 };
   let parkedInSourcePool = false;
+  /** After a certificate renewed at the cell vote, the case returns to the vote, not to the application. */
+  let returnTo: AdmissionStep | null = null;
   let over60 = false;
   let recognitionProposal: 'recognize' | 'strike-off' = 'recognize';
   const facts: CaseFacts = { failedCellVotes: 0, failedRecognitionVotes: 0, decisionExtended: false, recognitionExtended: false };
@@ -139,14 +145,14 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     const item: Queued = { request, done: false };
     queue.push(item);
     await condition(() => item.done);
-    if (item.error) reject(FailureTypes.wrongStep, item.error);
+    if (item.error) reject(item.error.type, item.error.message);
     return snapshot();
   };
 
   const validateSignOff = (s: SignStepInput) => {
     assertOpen();
     const target = s?.data?.step;
-    const inProbationCourse = target === 'probation' && step === 'probation';
+    const inProbationCourse = target === 'probation' && COURSE_STEPS.has(step);
     if (!inProbationCourse && target !== step) reject(FailureTypes.wrongStep, `the case is at step "${step}", not "${target}"`);
     if (hold) reject(FailureTypes.wrongStep, `the case is on hold since ${hold.since} (${hold.reason}): resume it first`);
     const meta = STEP_META[target as AdmissionStep];
@@ -227,15 +233,15 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
               ? facts.probationEndsOn
               : (facts.recognitionResolutionOn ?? current()!.enteredOn);
     const extended = (s === 'decision' && facts.decisionExtended) || (s === 'recognition-decision' && facts.recognitionExtended);
-    const days = meta.deadline.workingDays + (extended ? RULES.decisionExtensionWorkingDays : 0) + pausedWorkingDays;
+    const days = meta.deadline.workingDays + (extended ? RULES.decisionExtensionWorkingDays : 0) + paused[meta.deadline.from];
     return deadlines.due(base ?? current()!.enteredOn, days);
   };
 
-  const refreshDue = async () => {
+  const refreshDue = async (always = false) => {
     const s = current();
     if (!s || step === null) return;
     const due = await computeDue(step);
-    if (due !== s.dueOn) {
+    if (always || due !== s.dueOn) {
       s.dueOn = due;
       log.stage({ kind: 'step-due-changed', step, dueOn: due });
       await log.flush();
@@ -245,7 +251,8 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
 
   const enter = async (next: AdmissionStep) => {
     step = next;
-    pausedWorkingDays = 0;
+    paused.entered = 0;
+    if (next === 'introduction') parkedInSourcePool = false;
     steps.push({ step: next, enteredOn: today(), dueOn: null });
     const due = await computeDue(next);
     current()!.dueOn = due;
@@ -272,7 +279,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
    * as they come. Returns the sign-off, 'timer' when `until` passed, 'closed' after a withdrawal, or the step
    * to go to after a transfer.
    */
-  const waitForStep = async (untilMs?: number): Promise<{ sign: SignStepInput; item: Queued } | 'timer' | 'closed' | { goto: AdmissionStep }> => {
+  const waitForStep = async (untilMs?: number): Promise<{ sign: SignStepInput; item: Queued } | 'timer' | 'closed' | { goto: AdmissionStep; item: Queued }> => {
     for (;;) {
       const ready = () => queue.some((q) => !q.done) || deadlines.isStale;
       const timeout = untilMs === undefined ? undefined : Math.max(0, untilMs - Date.now());
@@ -291,14 +298,25 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
       switch (r.kind) {
         case 'sign': {
           const target = r.input.data.step;
-          if (target === 'probation' && step === 'probation') {
+          if (target === 'probation' && COURSE_STEPS.has(step)) {
             facts.newMemberCourseOn = (r.input.data as Extract<StepData, { step: 'probation' }>).newMemberCourseOn;
             await note('new-member-course', { newMemberCourseOn: facts.newMemberCourseOn }, r.input.actor);
             finish();
             continue;
           }
           if (target !== step || hold) {
-            item.error = `the case moved on: it is at step "${step}"${hold ? ' and on hold' : ''}`;
+            item.error = { type: FailureTypes.wrongStep, message: `the case moved on: it is at step "${step}"${hold ? ' and on hold' : ''}` };
+            finish();
+            continue;
+          }
+          // Checked again now: a transfer or another sign-off queued before it may have changed the case.
+          try {
+            const meta = STEP_META[target];
+            assertSigner(r.input.actor, chain, meta.signer, meta.label.en);
+            assertStepData(r.input.data, { today: today(), facts, candidatePersonId: input.personId, over60 });
+          } catch (err) {
+            if (!(err instanceof RuleError)) throw err;
+            item.error = { type: FailureTypes.ruleViolated, message: err.message };
             finish();
             continue;
           }
@@ -314,10 +332,17 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
           const since = hold!.since;
           hold = null;
           // The clock paused: the due date moves by the working days the case was on hold.
-          const paused = await deadlines.workingDaysBetween(since, today());
-          pausedWorkingDays += paused;
-          await note('resume', { heldSince: since, pausedWorkingDays: paused }, r.actor);
-          await refreshDue();
+          const days = await deadlines.workingDaysBetween(since, today());
+          const bases: Record<DeadlineFrom, string | undefined> = {
+            entered: current()?.enteredOn,
+            'cell-resolution': facts.cellResolutionOn,
+            'decision-received': facts.decisionReceivedOn,
+            'probation-end': facts.probationEndsOn,
+            'recognition-resolution': facts.recognitionResolutionOn,
+          };
+          for (const base of Object.keys(bases) as DeadlineFrom[]) if (bases[base] !== undefined && bases[base]! <= since) paused[base] += days;
+          await note('resume', { heldSince: since, pausedWorkingDays: days }, r.actor);
+          await refreshDue(true);
           finish();
           continue;
         }
@@ -326,13 +351,13 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
           organizationId = r.organizationId;
           chain = r.chain;
           await note('transfer', { from, to: r.organizationId }, r.actor, { organizationId: r.organizationId });
-          finish();
           // Before admission the introducers must have worked with the candidate at the new unit: redo them.
           const pastIntroduction = ['opinions', 'cell-vote', 'partial-appraisal', 'committee-vote', 'decision'].includes(step!);
-          if (pastIntroduction) return { goto: 'introduction' };
-          const meta = STEP_META[step!];
-          if (meta.signer === 'partialCommittee' && !chain.partialCommittee) return { goto: chain.grassrootsCommittee ? 'committee-vote' : 'decision' };
+          if (pastIntroduction) return { goto: 'introduction', item };
+          // A body the new chain lacks cannot sign: go on to the next step that exists.
+          if (step === 'recognition-committee-vote' && !chain.grassrootsCommittee) return { goto: 'recognition-decision', item };
           await searchAttributes();
+          finish();
           continue;
         }
         case 'extend':
@@ -372,10 +397,13 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
       case 'source':
         await completed(s, 'done', { helperPersonId: d.helperPersonId });
         return 'awareness-course';
-      case 'awareness-course':
+      case 'awareness-course': {
         facts.certificateIssuedOn = d.certificateIssuedOn;
         await completed(s, 'done', { certificateIssuedOn: d.certificateIssuedOn });
-        return 'application';
+        const back = returnTo;
+        returnTo = null;
+        return back ?? 'application';
+      }
       case 'application':
         facts.applicationOn = d.receivedOn;
         facts.fileBuiltOn = d.receivedOn;
@@ -398,6 +426,12 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
         const vote = { ...d.vote, candidateAgeMonths: d.candidateAgeMonths };
         // A file older than 12 months at the vote: introductions and opinions are redone (HD 06-2025 5.4).
         const fileExpires = facts.fileBuiltOn ? addMonths(facts.fileBuiltOn, RULES.fileValidMonths) : undefined;
+        // A certificate 60 months old at the vote: the candidate retakes the course, then the cell votes again.
+        if (facts.certificateIssuedOn && addMonths(facts.certificateIssuedOn, RULES.certificateValidMonths) <= d.vote.heldOn) {
+          await completed(s, 'certificate-expired', { certificateIssuedOn: facts.certificateIssuedOn });
+          returnTo = 'cell-vote';
+          return 'awareness-course';
+        }
         if (fileExpires && d.vote.heldOn > fileExpires) {
           await completed(s, 'file-stale', { fileBuiltOn: facts.fileBuiltOn, expiredOn: fileExpires });
           facts.fileBuiltOn = d.vote.heldOn;
@@ -405,20 +439,22 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
         }
         if (!votePasses(d.vote)) {
           facts.failedCellVotes += 1;
+          facts.lastFailedCellVoteOn = d.vote.heldOn;
           await completed(s, 'failed', vote);
           parkedInSourcePool = true;
           return 'cell-vote';
         }
         parkedInSourcePool = false;
         facts.cellResolutionOn = d.vote.heldOn;
+        paused['cell-resolution'] = 0;
         facts.candidateAgeMonthsAtVote = d.candidateAgeMonths;
         over60 = d.candidateAgeMonths > RULES.maxAgeMonths;
         await completed(s, 'passed', vote);
         return afterCellVote();
       }
       case 'partial-appraisal':
+        // An appraisal report (7-KNĐ) advises; the grassroots committee votes either way.
         await completed(s, d.recommendation, { reportedOn: d.reportedOn });
-        if (d.recommendation === 'reject') return close('rejected', 'partial committee recommended against admission; the cell is notified', actor).then(() => null);
         return chain.grassrootsCommittee ? 'committee-vote' : 'decision';
       case 'committee-vote':
         if (!votePasses(d.vote)) {
@@ -455,6 +491,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
       case 'recognition-cell-vote':
         if (!votePasses(d.vote)) {
           facts.failedRecognitionVotes += 1;
+          facts.lastFailedRecognitionVoteOn = d.vote.heldOn;
           await completed(s, 'failed', { ...d.vote, proposal: d.proposal, attempt: facts.failedRecognitionVotes });
           // After three votes without two thirds the competent committee decides (QĐ 29 4.2, kept since).
           return facts.failedRecognitionVotes >= RULES.maxRecognitionVotes ? 'recognition-decision' : 'recognition-cell-vote';
@@ -520,6 +557,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     if (outcome === 'timer') continue;
     if ('goto' in outcome) {
       await enter(outcome.goto);
+      outcome.item.done = true; // answered once the new step is recorded
       continue;
     }
     const next = await apply(outcome.sign);
@@ -528,6 +566,13 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     if (next === null) break;
   }
 
+  // The case closed: requests accepted meanwhile get an answer instead of waiting forever.
+  for (const q of queue) {
+    if (!q.done) {
+      q.error = { type: FailureTypes.caseClosed, message: `the case is ${status}` };
+      q.done = true;
+    }
+  }
   await condition(allHandlersFinished);
   return snapshot();
 }

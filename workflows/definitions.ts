@@ -127,6 +127,8 @@ export interface CaseFacts {
   fullMemberOn?: string;
   failedCellVotes: number;
   failedRecognitionVotes: number;
+  lastFailedCellVoteOn?: string;
+  lastFailedRecognitionVoteOn?: string;
   decisionExtended: boolean;
   recognitionExtended: boolean;
   provincialConsent?: { readonly documentNo: string; readonly on: string };

@@ -399,6 +399,63 @@ describe('admissionWorkflow (time-skipping)', () => {
     expect(s.step).toBe('decision');
     await c.handle.executeUpdate(withdrawCaseUpdate, { args: [{ reason: 'test done' }] });
   });
+
+  it('sends a candidate whose certificate is 60 months old at the vote back to the course, then to the vote', async () => {
+    const c = await start(GRASSROOTS_CELL);
+    const t = await today();
+    await sign(c, { step: 'source', helperPersonId: personId() });
+    // Issued 59 months and 25 days ago: valid today, 60 months old a few days from now.
+    await sign(c, { step: 'awareness-course', certificateIssuedOn: addDays(addMonths(t, -60), 5) });
+    await sign(c, { step: 'application', receivedOn: t, biographySealedOn: t });
+    await sign(c, { step: 'verification', completedOn: t, result: 'clear' });
+    const two = [{ personId: personId(), official: true, coWorkingMonths: 24 }, { personId: personId(), official: true, coWorkingMonths: 24 }];
+    await sign(c, { step: 'introduction', introducedOn: t, introducers: two, unionResolution: null });
+    await sign(c, { step: 'opinions', summarizedOn: t });
+    await env.sleep('10 days');
+    const voteDay = await today();
+    let s = await sign(c, { step: 'cell-vote', vote: vote(voteDay, 8), candidateAgeMonths: 300 }, bodyOf(c, 'cell'));
+    expect(s.step).toBe('awareness-course');
+    expect(s.steps!.find((x) => x.step === 'cell-vote')!.outcome).toBe('certificate-expired');
+    s = await sign(c, { step: 'awareness-course', certificateIssuedOn: voteDay });
+    expect(s.step).toBe('cell-vote');
+    s = await sign(c, { step: 'cell-vote', vote: vote(voteDay, 8), candidateAgeMonths: 300 }, bodyOf(c, 'cell'));
+    expect(s.step).toBe('decision');
+    await c.handle.executeUpdate(withdrawCaseUpdate, { args: [{ reason: 'test done' }] });
+  });
+
+  it('answers every request accepted while the case was closing, and completes', async () => {
+    const c = await start(GRASSROOTS_CELL);
+    await prepare(c);
+    const t = await today();
+    await sign(c, { step: 'cell-vote', vote: vote(t, 6), candidateAgeMonths: 300 }, bodyOf(c, 'cell'));
+    const competent = bodyOf(c, 'competent');
+    const results = await Promise.allSettled([
+      sign(c, { step: 'decision', decided: 'reject', number: '70-QĐ/ĐUKKT', issuedOn: t, receivedByCellOn: t }, competent),
+      sign(c, { step: 'decision', decided: 'admit', number: '71-QĐ/ĐUKKT', issuedOn: t, receivedByCellOn: t }, competent),
+      c.handle.executeUpdate(holdCaseUpdate, { args: [{ reason: 'late hold' }] }),
+    ]);
+    expect(results[0].status).toBe('fulfilled');
+    expect(results.slice(1).every((r) => r.status === 'rejected')).toBe(true);
+    expect(await c.handle.result()).toMatchObject({ status: 'rejected' });
+  });
+
+  it('takes the new-member course certificate after probation, before the recognition vote', async () => {
+    const c = await start(GRASSROOTS_CELL);
+    await prepare(c);
+    const t = await today();
+    await sign(c, { step: 'cell-vote', vote: vote(t, 6), candidateAgeMonths: 300 }, bodyOf(c, 'cell'));
+    await sign(c, { step: 'decision', decided: 'admit', number: '80-QĐ/ĐUKKT', issuedOn: t, receivedByCellOn: t }, bodyOf(c, 'competent'));
+    await sign(c, { step: 'ceremony', heldOn: t, helperPersonId: personId() });
+    await env.sleep('367 days');
+    const r = await today();
+    await sign(c, { step: 'recognition-review', selfReviewOn: r, helperAssessmentOn: r, opinionsOn: r });
+    const early = await rejected(sign(c, { step: 'recognition-cell-vote', vote: vote(r, 8), proposal: 'recognize' }, bodyOf(c, 'cell')));
+    expect(early.message).toMatch(/new-member course certificate must be recorded/);
+    await sign(c, { step: 'probation', newMemberCourseOn: r });
+    const s = await sign(c, { step: 'recognition-cell-vote', vote: vote(r, 8), proposal: 'recognize' }, bodyOf(c, 'cell'));
+    expect(s.step).toBe('recognition-decision');
+    await c.handle.executeUpdate(withdrawCaseUpdate, { args: [{ reason: 'test done' }] });
+  });
 });
 
 export type { WorkflowHandle };

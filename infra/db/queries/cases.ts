@@ -143,19 +143,29 @@ export async function memberStatuses(db: Queryable, ids: readonly string[]): Pro
   return new Map(rows.map((r) => [r.id, r.memberStatus]));
 }
 
-export async function decisionNumberHolder(db: Queryable, k: { organizationId: string; year: number; number: string }): Promise<string | undefined> {
+/**
+ * Reserves a decision number for a case's step; true when it is this case's (new, or already reserved by
+ * it: a retry), false when another case holds it.
+ */
+export async function reserveDecisionNumber(db: Queryable, k: { organizationId: string; year: number; number: string; caseId: string; step: string }): Promise<boolean> {
+  await db.query(
+    `INSERT INTO decision_numbers (organization_id, year, number, case_id, step) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (case_id, step) DO UPDATE SET organization_id = EXCLUDED.organization_id, year = EXCLUDED.year, number = EXCLUDED.number
+       WHERE NOT EXISTS (SELECT 1 FROM decision_numbers d WHERE d.organization_id = EXCLUDED.organization_id AND d.year = EXCLUDED.year
+                                                         AND d.number = EXCLUDED.number AND d.case_id <> EXCLUDED.case_id)`,
+    [k.organizationId, k.year, k.number, k.caseId, k.step],
+  ).catch((err: { code?: string }) => {
+    if (err.code !== '23505') throw err; // the number is another case's: answered below
+  });
   const { rows } = await db.query<{ caseId: string }>(
-    'SELECT case_id AS "caseId" FROM decision_numbers WHERE organization_id = $1 AND year = $2 AND lower(number) = lower($3)',
+    'SELECT case_id AS "caseId" FROM decision_numbers WHERE organization_id = $1 AND year = $2 AND number = $3',
     [k.organizationId, k.year, k.number],
   );
-  return rows[0]?.caseId;
+  return rows[0]?.caseId === k.caseId;
 }
 
-export async function reserveDecisionNumber(db: Queryable, k: { organizationId: string; year: number; number: string; caseId: string; step: string }): Promise<void> {
-  await db.query(
-    `INSERT INTO decision_numbers (organization_id, year, number, case_id, step) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-    [k.organizationId, k.year, k.number, k.caseId, k.step],
-  );
+export async function releaseDecisionNumber(db: Queryable, k: { organizationId: string; year: number; number: string; caseId: string; step: string }): Promise<void> {
+  await db.query('DELETE FROM decision_numbers WHERE case_id = $1 AND step = $2 AND number = $3', [k.caseId, k.step, k.number]);
 }
 
 export interface CommentRow {
