@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   patched,
@@ -13,6 +12,7 @@ import { vietnamDate } from './calendar/work-calendar.js';
 import { admissionWorkflowV1 } from './admission-v1.js';
 import { assertSigner, assertStepData, RuleError, votePasses } from './admission-rules.js';
 import { CaseLog } from './case-log.js';
+import { checkRule, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
 import { Deadlines } from './deadlines.js';
 import {
   awaitCaseRecordedUpdate,
@@ -65,12 +65,6 @@ type Request =
   | { kind: 'consent'; documentNo: string; on: string; actor: ActorRef | null }
   | { kind: 'withdraw'; reason: string; actor: ActorRef | null };
 
-interface Queued {
-  readonly request: Request;
-  done: boolean;
-  error?: { type: string; message: string };
-}
-
 /** Steps during which the new-member course certificate can still be recorded. */
 const COURSE_STEPS: ReadonlySet<AdmissionStep | null> = new Set(['probation', 'recognition-review', 'recognition-cell-vote']);
 
@@ -99,8 +93,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   let status: CaseStatus = 'open';
   let recorded = false;
   let hold: { since: IsoDate; reason: string } | null = null;
-  /** Working days on hold, by the date a deadline counts from (a hold moves every deadline already running). */
-  const paused: Record<DeadlineFrom, number> = { entered: 0, 'cell-resolution': 0, 'decision-received': 0, 'probation-end': 0, 'recognition-resolution': 0 };
+  const paused = new PauseClock<DeadlineFrom>();
   let parkedInSourcePool = false;
   /** After a certificate renewed at the cell vote, the case returns to the vote, not to the application. */
   let returnTo: AdmissionStep | null = null;
@@ -108,7 +101,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   let recognitionProposal: 'recognize' | 'strike-off' = 'recognize';
   const facts: CaseFacts = { failedCellVotes: 0, failedRecognitionVotes: 0, decisionExtended: false, recognitionExtended: false };
   const steps: StepRecord[] = [];
-  const queue: Queued[] = [];
+  const queue = new RequestQueue<Request>();
 
   const current = () => steps.at(-1);
   const snapshot = (): CaseSnapshot => ({
@@ -125,29 +118,14 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     steps: steps.map((s) => ({ ...s })),
   });
 
-  const reject = (type: string, message: string): never => {
-    throw ApplicationFailure.create({ type, message });
-  };
+  const reject = refuse;
   const assertOpen = () => {
-    if (status !== 'open' || queue.some((q) => q.request.kind === 'withdraw')) reject(FailureTypes.caseClosed, `the case is ${status === 'open' ? 'being withdrawn' : status}`);
+    if (status !== 'open' || queue.has('withdraw')) reject(FailureTypes.caseClosed, `the case is ${status === 'open' ? 'being withdrawn' : status}`);
   };
-  const rule = (fn: () => void) => {
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof RuleError) reject(FailureTypes.ruleViolated, err.message);
-      throw err;
-    }
-  };
+  const rule = checkRule;
 
   /** Queue a request for the main body; resolve with the snapshot once it has been applied. */
-  const enqueue = async (request: Request): Promise<CaseSnapshot> => {
-    const item: Queued = { request, done: false };
-    queue.push(item);
-    await condition(() => item.done);
-    if (item.error) reject(item.error.type, item.error.message);
-    return snapshot();
-  };
+  const enqueue = (request: Request): Promise<CaseSnapshot> => queue.submit(request, snapshot);
 
   const validateSignOff = (s: SignStepInput) => {
     assertOpen();
@@ -233,7 +211,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
               ? facts.probationEndsOn
               : (facts.recognitionResolutionOn ?? current()!.enteredOn);
     const extended = (s === 'decision' && facts.decisionExtended) || (s === 'recognition-decision' && facts.recognitionExtended);
-    const days = meta.deadline.workingDays + (extended ? RULES.decisionExtensionWorkingDays : 0) + paused[meta.deadline.from];
+    const days = meta.deadline.workingDays + (extended ? RULES.decisionExtensionWorkingDays : 0) + paused.get(meta.deadline.from);
     return deadlines.due(base ?? current()!.enteredOn, days);
   };
 
@@ -251,7 +229,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
 
   const enter = async (next: AdmissionStep) => {
     step = next;
-    paused.entered = 0;
+    paused.reset('entered');
     if (next === 'introduction') parkedInSourcePool = false;
     steps.push({ step: next, enteredOn: today(), dueOn: null });
     const due = await computeDue(next);
@@ -279,9 +257,11 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
    * as they come. Returns the sign-off, 'timer' when `until` passed, 'closed' after a withdrawal, or the step
    * to go to after a transfer.
    */
-  const waitForStep = async (untilMs?: number): Promise<{ sign: SignStepInput; item: Queued } | 'timer' | 'closed' | { goto: AdmissionStep; item: Queued }> => {
+  const waitForStep = async (
+    untilMs?: number,
+  ): Promise<{ sign: SignStepInput; item: Queued<Request> } | 'timer' | 'closed' | { goto: AdmissionStep; item: Queued<Request> }> => {
     for (;;) {
-      const ready = () => queue.some((q) => !q.done) || deadlines.isStale;
+      const ready = () => queue.hasPending || deadlines.isStale;
       const timeout = untilMs === undefined ? undefined : Math.max(0, untilMs - Date.now());
       const woke = timeout === undefined ? (await condition(ready), true) : await condition(ready, timeout);
       if (!woke) return 'timer';
@@ -290,7 +270,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
         await refreshDue();
         continue;
       }
-      const item = queue.find((q) => !q.done)!;
+      const item = queue.next()!;
       const r = item.request;
       const finish = () => {
         item.done = true;
@@ -333,14 +313,13 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
           hold = null;
           // The clock paused: the due date moves by the working days the case was on hold.
           const days = await deadlines.workingDaysBetween(since, today());
-          const bases: Record<DeadlineFrom, string | undefined> = {
+          paused.add(days, since, {
             entered: current()?.enteredOn,
             'cell-resolution': facts.cellResolutionOn,
             'decision-received': facts.decisionReceivedOn,
             'probation-end': facts.probationEndsOn,
             'recognition-resolution': facts.recognitionResolutionOn,
-          };
-          for (const base of Object.keys(bases) as DeadlineFrom[]) if (bases[base] !== undefined && bases[base]! <= since) paused[base] += days;
+          });
           await note('resume', { heldSince: since, pausedWorkingDays: days }, r.actor);
           await refreshDue(true);
           finish();
@@ -446,7 +425,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
         }
         parkedInSourcePool = false;
         facts.cellResolutionOn = d.vote.heldOn;
-        paused['cell-resolution'] = 0;
+        paused.reset('cell-resolution');
         facts.candidateAgeMonthsAtVote = d.candidateAgeMonths;
         over60 = d.candidateAgeMonths > RULES.maxAgeMonths;
         await completed(s, 'passed', vote);
@@ -567,12 +546,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   }
 
   // The case closed: requests accepted meanwhile get an answer instead of waiting forever.
-  for (const q of queue) {
-    if (!q.done) {
-      q.error = { type: FailureTypes.caseClosed, message: `the case is ${status}` };
-      q.done = true;
-    }
-  }
+  queue.failPending(FailureTypes.caseClosed, `the case is ${status}`);
   await condition(allHandlersFinished);
   return snapshot();
 }
