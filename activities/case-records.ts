@@ -6,9 +6,10 @@
 import type { Pool } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
 import { appendAudit } from '../infra/db/queries/audit.js';
-import type { CaseEvent } from '../workflows/definitions.js';
+import type { Client } from '@temporalio/client';
+import { caseWorkflowId, memberCountChangedSignal, type CaseEvent } from '../workflows/definitions.js';
 
-export function caseRecordActivities(deps: { pool: Pool }) {
+export function caseRecordActivities(deps: { pool: Pool; client?: Client | undefined }) {
   const api = {
     /** The events of one transition, in order; each is written once (its own idempotent transaction). */
     async recordCaseEvents(events: CaseEvent[]): Promise<{ written: number }> {
@@ -34,6 +35,78 @@ export function caseRecordActivities(deps: { pool: Pool }) {
           WHERE id = $1`,
         [m.personId, m.memberStatus, m.admittedOn ?? null, m.fullMemberOn ?? null],
       );
+      // An establishment case waiting for members in the person's enterprise counts them again.
+      if (deps.client) {
+        const { rows } = await deps.pool.query<{ id: string }>(
+          `SELECT c.id FROM cases c JOIN people p ON p.workplace_enterprise_id = c.enterprise_id
+            WHERE p.id = $1 AND c.type = 'cell-establishment' AND c.status = 'open'`,
+          [m.personId],
+        );
+        for (const r of rows) {
+          await deps.client.workflow
+            .getHandle(caseWorkflowId('cell-establishment', r.id))
+            .signal(memberCountChangedSignal)
+            .catch(() => undefined); // closed meanwhile: nothing to count
+        }
+      }
+    },
+
+    /** Party members working in the enterprise or transferred in for it, by status. */
+    async countEnterpriseMembers(q: { enterpriseId: string; personIds: string[] }): Promise<{ official: number; probationary: number }> {
+      const { rows } = await deps.pool.query<{ official: number; probationary: number }>(
+        `SELECT count(*) FILTER (WHERE member_status = 'full')::int AS official,
+                count(*) FILTER (WHERE member_status = 'probationary')::int AS probationary
+           FROM people WHERE workplace_enterprise_id = $1 OR id = ANY($2::uuid[])`,
+        [q.enterpriseId, q.personIds],
+      );
+      return rows[0]!;
+    },
+
+    /**
+     * Creates the established organization in the tree, once per case (a retry finds the one it made), with
+     * its history and an audit row in the same transaction.
+     */
+    async createEstablishedOrganization(o: {
+      caseId: string;
+      parentId: string;
+      enterpriseId: string;
+      name: string;
+      symbol: string;
+      kind: 'grassroots-cell' | 'grassroots-committee';
+      officialMembers: number;
+      probationaryMembers: number;
+      establishedOn: string;
+    }): Promise<{ organizationId: string }> {
+      return withTransaction(deps.pool, async (db) => {
+        const existing = await db.query<{ id: string }>('SELECT id FROM organizations WHERE establishment_case_id = $1', [o.caseId]);
+        if (existing.rows[0]) return { organizationId: existing.rows[0].id };
+        const parent = await db.query<{ path: string[] }>('SELECT path FROM organizations WHERE id = $1', [o.parentId]);
+        const taken = await db.query(`SELECT 1 FROM organizations WHERE lower(symbol) = lower($1) AND status = 'active'`, [o.symbol]);
+        const { rows } = await db.query<{ id: string }>(
+          `INSERT INTO organizations (name, kind, parent_id, symbol, enterprise_id, official_members, probationary_members,
+                                      establishment_case_id, established_on, path)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ARRAY[]::uuid[]) RETURNING id`,
+          [o.name, o.kind, o.parentId, taken.rowCount ? null : o.symbol, o.enterpriseId, o.officialMembers, o.probationaryMembers, o.caseId, o.establishedOn],
+        );
+        const id = rows[0]!.id;
+        await db.query('UPDATE organizations SET path = $2::uuid[] || id WHERE id = $1', [id, parent.rows[0]?.path ?? []]);
+        await db.query(
+          `INSERT INTO organization_history (organization_id, actor_user_id, change, before, after)
+           SELECT id, NULL, 'created', NULL, to_jsonb(o) FROM organizations o WHERE id = $1`,
+          [id],
+        );
+        await appendAudit(db, {
+          actorUserId: null,
+          actorIp: null,
+          action: 'organization.established',
+          entityType: 'organization',
+          entityId: id,
+          caseId: o.caseId,
+          organizationId: id,
+          details: { establishedOn: o.establishedOn, symbolTaken: Boolean(taken.rowCount) },
+        });
+        return { organizationId: id };
+      });
     },
 
     async recordCaseEvent(event: CaseEvent): Promise<{ written: boolean }> {
@@ -41,10 +114,10 @@ export function caseRecordActivities(deps: { pool: Pool }) {
         if (event.kind === 'case-opened') {
           await db.query(
             `INSERT INTO cases (id, type, workflow_id, organization_id, person_id, status, current_step, rule_set,
-                                opened_at, updated_at, last_seq)
-             VALUES ($1, $2, $3, $4, $5, 'open', NULL, $6, $7, $7, 0)
+                                opened_at, updated_at, last_seq, enterprise_id)
+             VALUES ($1, $2, $3, $4, $5, 'open', NULL, $6, $7, $7, 0, $8)
              ON CONFLICT (id) DO NOTHING`,
-            [event.caseId, event.type, event.workflowId, event.organizationId, event.personId, event.ruleSet, event.at],
+            [event.caseId, event.type, event.workflowId, event.organizationId, event.personId, event.ruleSet, event.at, event.enterpriseId ?? null],
           );
         }
         const { step, data } = eventColumns(event);

@@ -24,13 +24,22 @@ import {
   type ActorRef,
   type AdmissionInput,
   type CaseSnapshot,
+  type CaseType,
+  type CaseView,
+  type EstablishmentStepData,
   type SignActor,
   type StepData,
+  attachHostCellUpdate,
+  establishmentStatusQuery,
+  recordMemberTransferUpdate,
+  signEstablishmentStepUpdate,
+  WORKFLOW_TYPES,
 } from '../workflows/definitions.js';
 import { signerLink } from '../workflows/admission-rules.js';
 import { STEP_META } from '../workflows/steps.js';
 import { ageInFullMonths } from '../workflows/calendar/dates.js';
 import type { admissionWorkflow } from '../workflows/admission.js';
+import type { cellEstablishmentWorkflow } from '../workflows/establishment.js';
 import { canManage, canRead, canSign, readScope, type Principal } from './auth/policy.js';
 import { fromTemporalError, HttpError, notFound } from './http-errors.js';
 
@@ -43,6 +52,8 @@ export interface CaseDetail extends q.CaseRow {
   readonly person: { readonly fullName: string; readonly dateOfBirth: string } | null;
   readonly history: q.CaseEventRow[];
   readonly approvalChain: ApprovalChain | null;
+  /** Establishment cases: the admission cases of people working in the enterprise. */
+  readonly relatedAdmissions?: q.CaseRow[];
 }
 
 export interface CaseListPage {
@@ -55,18 +66,39 @@ export interface CaseListQuery extends Omit<q.CaseListFilter, 'after' | 'scope'>
   readonly after?: string | undefined;
 }
 
+export interface OpenEstablishmentInput {
+  /** The upper committee that handles the case; the new organization is created under it. */
+  readonly organizationId: string;
+  readonly enterpriseId: string;
+}
+
+export interface OwnerMeetingInput {
+  readonly heldOn: string;
+  readonly attendees: string;
+  readonly outcome: 'consented' | 'declined' | 'undecided';
+  readonly note?: string | undefined;
+}
+
 export interface CaseService {
-  openAdmission(p: Principal, input: OpenAdmissionInput): Promise<CaseSnapshot>;
+  openAdmission(p: Principal, input: OpenAdmissionInput): Promise<CaseView>;
+  openEstablishment(p: Principal, input: OpenEstablishmentInput): Promise<CaseView>;
+  /** The case's type, if the caller may see it (404 otherwise). */
+  caseType(p: Principal, caseId: string): Promise<CaseType>;
+  signEstablishment(p: Principal, caseId: string, data: EstablishmentStepData): Promise<CaseView>;
+  recordMemberTransfer(p: Principal, caseId: string, personId: string): Promise<CaseView>;
+  attachHostCell(p: Principal, caseId: string, organizationId: string): Promise<CaseView>;
+  ownerMeetings(p: Principal, caseId: string): Promise<q.OwnerMeetingRow[]>;
+  addOwnerMeeting(p: Principal, caseId: string, m: OwnerMeetingInput): Promise<q.OwnerMeetingRow>;
   /** Sign the open step with its data (the API fills what it knows better than the caller: age, introducers' status). */
   sign(p: Principal, caseId: string, data: StepData): Promise<CaseSnapshot>;
-  withdraw(p: Principal, caseId: string, reason: string): Promise<CaseSnapshot>;
-  hold(p: Principal, caseId: string, reason: string): Promise<CaseSnapshot>;
-  resume(p: Principal, caseId: string): Promise<CaseSnapshot>;
+  withdraw(p: Principal, caseId: string, reason: string): Promise<CaseView>;
+  hold(p: Principal, caseId: string, reason: string): Promise<CaseView>;
+  resume(p: Principal, caseId: string): Promise<CaseView>;
   transfer(p: Principal, caseId: string, organizationId: string): Promise<CaseSnapshot>;
   extendDeadline(p: Principal, caseId: string, step: 'decision' | 'recognition-decision', reason: string): Promise<CaseSnapshot>;
   recordProvincialConsent(p: Principal, caseId: string, documentNo: string, on: string): Promise<CaseSnapshot>;
   /** The workflow's own view (steps, due dates, chain, facts). */
-  status(p: Principal, caseId: string): Promise<CaseSnapshot>;
+  status(p: Principal, caseId: string): Promise<CaseView>;
   comments(p: Principal, caseId: string): Promise<q.CommentRow[]>;
   addComment(p: Principal, caseId: string, body: string): Promise<q.CommentRow>;
   list(p: Principal, query: CaseListQuery): Promise<CaseListPage>;
@@ -114,7 +146,20 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     return found;
   }
 
-  const handleOf = (row: q.CaseRow) => client.workflow.getHandle(caseWorkflowId(row.type as 'admission', row.id));
+  const handleOf = (row: q.CaseRow) => client.workflow.getHandle(caseWorkflowId(row.type as CaseType, row.id));
+
+  /** The staff's signer identity for a sign-off: ids, staff of the case's subtree, the bodies they sign for. */
+  const signActor = (p: Principal, staff: boolean): SignActor => ({
+    ...actorOf(p),
+    staff,
+    bodies: p.roles.filter((r) => r.role === 'approver' && r.body && r.organizationId).map((r) => ({ body: r.body!, organizationId: r.organizationId! })),
+  });
+
+  async function establishmentCase(p: Principal, caseId: string) {
+    const found = await drivable(p, caseId);
+    if (found.row.type !== 'cell-establishment') throw new HttpError(422, 'rule_violated', 'this is not a cell-establishment case');
+    return found;
+  }
 
   /** An update to a case's workflow; a closed case (its workflow has ended) answers 409, not 404. */
   async function update<T>(row: q.CaseRow, fn: (handle: ReturnType<typeof handleOf>) => Promise<T>): Promise<T> {
@@ -195,6 +240,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
 
     async sign(p, caseId, data) {
       const { row, org } = await visibleCase(p, caseId);
+      if (row.type !== 'admission') throw new HttpError(422, 'rule_violated', `step ${data.step} belongs to admission cases; this is a ${row.type} case`);
       // The chain the workflow holds decides who signs (it is re-derived on transfer); v1 cases: the tree.
       const live = await temporal(() => handleOf(row).query(caseStatusQuery)).catch(() => undefined);
       const chain = live?.chain ?? (await chainOf(org.id));
@@ -209,11 +255,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         throw new HttpError(403, 'forbidden', link ? `${meta.label.en} is signed by the ${link.body} of organization ${link.organizationId}` : `${meta.label.en} is recorded by the organizing staff or the cell`);
       }
       const enriched = await enrich(row, data);
-      const actor: SignActor = {
-        ...actorOf(p),
-        staff,
-        bodies: p.roles.filter((r) => r.role === 'approver' && r.body && r.organizationId).map((r) => ({ body: r.body!, organizationId: r.organizationId! })),
-      };
+      const actor = signActor(p, staff);
       // A decision number is reserved before the decision is sent, and released if the workflow refuses it.
       const reservation =
         (enriched.step === 'decision' || enriched.step === 'recognition-decision') && chain
@@ -271,7 +313,120 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     },
     async status(p, caseId) {
       const { row } = await visibleCase(p, caseId);
-      return temporal(() => handleOf(row).query(caseStatusQuery));
+      return temporal((): Promise<CaseView> => (row.type === 'admission' ? handleOf(row).query(caseStatusQuery) : handleOf(row).query(establishmentStatusQuery)));
+    },
+
+    async caseType(p, caseId) {
+      return (await visibleCase(p, caseId)).row.type as CaseType;
+    },
+
+    async openEstablishment(p, input) {
+      const org = await getOrganization(pool, input.organizationId);
+      if (!org || !canRead(p, org.path)) {
+        throw new HttpError(422, 'unknown_reference', `organizationId: no organization has the id ${input.organizationId}`, [
+          { field: 'organizationId', rule: 'exists', message: 'does not name an existing organization' },
+        ]);
+      }
+      if (!canManage(p, org.path)) throw new HttpError(403, 'forbidden', 'Only the organizing staff of this organization can open its cases');
+      if (org.kind !== 'upper-committee' || org.status !== 'active') {
+        throw new HttpError(422, 'rule_violated', 'organizationId: a new organization is set up by an active upper committee', [
+          { field: 'organizationId', rule: 'upper_committee', message: 'must be an active upper committee' },
+        ]);
+      }
+      if (!(await q.enterpriseExists(pool, input.enterpriseId))) {
+        throw new HttpError(422, 'unknown_reference', `enterpriseId: no enterprise has the id ${input.enterpriseId}`, [
+          { field: 'enterpriseId', rule: 'exists', message: 'does not name an existing enterprise' },
+        ]);
+      }
+      const caseId = randomUUID();
+      const start = new WithStartWorkflowOperation<typeof cellEstablishmentWorkflow>(WORKFLOW_TYPES['cell-establishment'], {
+        workflowId: caseWorkflowId('cell-establishment', caseId),
+        taskQueue: deps.taskQueue,
+        args: [
+          {
+            caseId,
+            enterpriseId: input.enterpriseId,
+            organizationId: org.id,
+            deciding: { body: 'standing-committee', organizationId: org.id },
+            ruleSet: CURRENT_RULE_SET,
+            openedBy: actorOf(p),
+            workWeek: org.workWeek,
+          },
+        ],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      return temporal(() => client.workflow.executeUpdateWithStart(awaitCaseRecordedUpdate, { startWorkflowOperation: start }));
+    },
+
+    async signEstablishment(p, caseId, data) {
+      const { row, org } = await visibleCase(p, caseId);
+      if (row.type !== 'cell-establishment') throw new HttpError(422, 'rule_violated', `step ${data.step} belongs to cell-establishment cases`);
+      const staff = canManage(p, org.path);
+      const deciding = { body: 'standing-committee' as const, organizationId: org.id };
+      const allowed = data.step === 'decision' ? canSign(p, deciding) : staff;
+      if (!allowed) {
+        throw new HttpError(403, 'forbidden', data.step === 'decision' ? `the decision is signed by the standing committee of ${org.id}` : 'this step is recorded by the organizing staff');
+      }
+      const normalized = data.step === 'decision' ? { ...data, establishmentNumber: normalizeDecisionNumber(data.establishmentNumber), appointmentNumber: normalizeDecisionNumber(data.appointmentNumber) } : data;
+      const reservations =
+        normalized.step === 'decision'
+          ? (['establishmentNumber', 'appointmentNumber'] as const).map((k) => ({
+              organizationId: org.id,
+              year: Number(normalized.issuedOn.slice(0, 4)),
+              number: normalized[k],
+              caseId,
+              step: k === 'establishmentNumber' ? 'establishment-decision' : 'appointment-decision',
+            }))
+          : [];
+      const held: typeof reservations = [];
+      for (const r of reservations) {
+        if (!(await q.reserveDecisionNumber(pool, r))) {
+          for (const h of held) await q.releaseDecisionNumber(pool, h).catch(() => undefined);
+          const field = r.step === 'establishment-decision' ? 'establishmentNumber' : 'appointmentNumber';
+          throw new HttpError(409, 'conflict', `${field}: ${r.number} is already used by another decision of this body in ${r.year}`, [
+            { field, rule: 'unique', message: 'is already used by another decision of this body this year' },
+          ]);
+        }
+        held.push(r);
+      }
+      try {
+        return await update(row, (h) => h.executeUpdate(signEstablishmentStepUpdate, { args: [{ data: normalized, actor: signActor(p, staff) }] }));
+      } catch (err) {
+        for (const h of held) await q.releaseDecisionNumber(pool, h).catch(() => undefined);
+        throw err;
+      }
+    },
+
+    async recordMemberTransfer(p, caseId, personId) {
+      const { row } = await establishmentCase(p, caseId);
+      const statuses = await q.memberStatuses(pool, [personId]);
+      const status = statuses.get(personId);
+      if (!status) {
+        throw new HttpError(422, 'unknown_reference', `personId: no person has the id ${personId}`, [{ field: 'personId', rule: 'exists', message: 'does not name an existing person' }]);
+      }
+      if (status !== 'full' && status !== 'probationary') {
+        throw new HttpError(422, 'rule_violated', 'personId: only party members transfer their membership', [{ field: 'personId', rule: 'member', message: 'is not a party member' }]);
+      }
+      return update(row, (h) => h.executeUpdate(recordMemberTransferUpdate, { args: [{ personId, actor: actorOf(p) }] }));
+    },
+
+    async attachHostCell(p, caseId, organizationId) {
+      const { row } = await establishmentCase(p, caseId);
+      const host = await getOrganization(pool, organizationId);
+      if (!host || !canRead(p, host.path) || host.status !== 'active' || (host.kind !== 'cell' && host.kind !== 'grassroots-cell')) {
+        throw new HttpError(422, 'rule_violated', 'organizationId: must be an active cell in your scope', [{ field: 'organizationId', rule: 'cell', message: 'must be an active cell in your scope' }]);
+      }
+      return update(row, (h) => h.executeUpdate(attachHostCellUpdate, { args: [{ organizationId, actor: actorOf(p) }] }));
+    },
+
+    async ownerMeetings(p, caseId) {
+      await visibleCase(p, caseId);
+      return q.listOwnerMeetings(pool, caseId);
+    },
+
+    async addOwnerMeeting(p, caseId, m) {
+      const { row } = await establishmentCase(p, caseId);
+      return q.addOwnerMeeting(pool, { ...m, caseId, authorId: p.userId, ip: p.ip, organizationId: row.organizationId });
     },
     async comments(p, caseId) {
       await visibleCase(p, caseId);
@@ -307,12 +462,13 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
 
     async get(p, caseId) {
       const { row } = await visibleCase(p, caseId);
-      const [history, person, chain] = await Promise.all([
+      const [history, person, chain, related] = await Promise.all([
         q.getCaseEvents(pool, caseId),
         row.personId ? q.getPerson(pool, row.personId) : Promise.resolve(null),
-        chainOf(row.organizationId),
+        row.type === 'admission' ? chainOf(row.organizationId) : Promise.resolve(null),
+        row.type === 'cell-establishment' ? q.admissionsInEnterpriseOf(pool, caseId, readScope(p)) : Promise.resolve(undefined),
       ]);
-      return { ...row, person, history, approvalChain: chain };
+      return { ...row, person, history, approvalChain: chain, ...(related ? { relatedAdmissions: related } : {}) };
     },
   };
 }

@@ -81,7 +81,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { pool },
+      deps: { pool, client },
     });
     const running = worker.run();
     cleanups.push(async () => {

@@ -30,7 +30,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
 async function main(): Promise<void> {
   const { loadConfig } = await import('./config.js');
   const { createPool } = await import('./db/pool.js');
-  const { connectWorkerConnection, installRuntime } = await import('./temporal.js');
+  const { connectClient, connectWorkerConnection, installRuntime } = await import('./temporal.js');
   installRuntime('INFO');
   const config = loadConfig();
   if (!config.database.url || !config.temporal.address) {
@@ -41,16 +41,18 @@ async function main(): Promise<void> {
   }
   const pool = createPool(config.database.url);
   const connection = await connectWorkerConnection({ ...config.temporal, address: config.temporal.address });
+  const client = await connectClient({ ...config.temporal, address: config.temporal.address });
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { pool },
+    deps: { pool, client },
   });
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   console.log(JSON.stringify({ msg: 'worker ready', taskQueue: config.temporal.taskQueue }));
   await worker.run();
   await connection.close();
+  await client.connection.close();
   await pool.end();
 }
 

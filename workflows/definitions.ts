@@ -66,6 +66,9 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** Workflow ids are built only here, from the case id (a UUID: no personal data). */
 export const caseWorkflowId = (type: CaseType, caseId: string): string => `${type}:${caseId}`;
 
+/** The workflow type of each case type (persisted names: public API). */
+export const WORKFLOW_TYPES: Readonly<Record<CaseType, string>> = { admission: 'admissionWorkflow', 'cell-establishment': 'cellEstablishmentWorkflow' };
+
 /** Who asked for a change: recorded with the event and in the audit log. Ids only, no personal data. */
 export interface ActorRef {
   readonly userId: string;
@@ -108,6 +111,9 @@ export interface CaseSnapshot {
   /** One entry per step entered, oldest first. */
   readonly steps?: readonly StepRecord[];
 }
+
+/** What any case's updates answer with: an admission's or an establishment's snapshot. */
+export type CaseView = CaseSnapshot | EstablishmentSnapshot;
 
 export interface CaseFacts {
   applicationOn?: string;
@@ -231,8 +237,8 @@ export interface ProvincialConsentInput {
 }
 
 export const signStepUpdate = defineUpdate<CaseSnapshot, [SignStepInput]>('signStep');
-export const holdCaseUpdate = defineUpdate<CaseSnapshot, [HoldInput]>('holdCase');
-export const resumeCaseUpdate = defineUpdate<CaseSnapshot, [{ readonly actor?: ActorRef }]>('resumeCase');
+export const holdCaseUpdate = defineUpdate<CaseView, [HoldInput]>('holdCase');
+export const resumeCaseUpdate = defineUpdate<CaseView, [{ readonly actor?: ActorRef }]>('resumeCase');
 export const transferCaseUpdate = defineUpdate<CaseSnapshot, [TransferInput]>('transferCase');
 export const extendDeadlineUpdate = defineUpdate<CaseSnapshot, [ExtensionInput]>('extendDeadline');
 export const recordProvincialConsentUpdate = defineUpdate<CaseSnapshot, [ProvincialConsentInput]>('recordProvincialConsent');
@@ -257,7 +263,7 @@ export interface WithdrawInput {
 /** Live status of a case, straight from its workflow. */
 export const caseStatusQuery = defineQuery<CaseSnapshot>('caseStatus');
 /** Completes once the case is in the read model; sent with the start (update-with-start) by the API. */
-export const awaitCaseRecordedUpdate = defineUpdate<CaseSnapshot>('awaitCaseRecorded');
+export const awaitCaseRecordedUpdate = defineUpdate<CaseView>('awaitCaseRecorded');
 /** First version only (cases before `admission-full-procedure`): `source` sign-off. Now: `signStep`. */
 export const assignHelperUpdate = defineUpdate<CaseSnapshot, [AssignHelperInput]>('assignHelper');
 /** First version only: `awareness-course` sign-off. Now: `signStep`. */
@@ -265,7 +271,7 @@ export const recordAwarenessCourseUpdate = defineUpdate<CaseSnapshot, [Awareness
 /** A year's working-day calendar changed: reload it and recompute the due dates. */
 export const calendarChangedSignal = defineSignal('calendarChanged');
 /** Withdraw an open case. */
-export const withdrawCaseUpdate = defineUpdate<CaseSnapshot, [WithdrawInput]>('withdrawCase');
+export const withdrawCaseUpdate = defineUpdate<CaseView, [WithdrawInput]>('withdrawCase');
 
 /** ApplicationFailure types raised by update validators; the API maps them to HTTP statuses. */
 export const FailureTypes = {
@@ -294,6 +300,8 @@ export type CaseEvent =
       readonly ruleSet: string;
       readonly step: string;
       readonly actor?: ActorRef | null;
+      /** Cell establishment: the enterprise. */
+      readonly enterpriseId?: string | null;
     }
   | {
       readonly kind: 'step-entered';
@@ -347,3 +355,101 @@ export type CaseEvent =
 export interface CalendarData {
   readonly announced: readonly AnnouncedYear[];
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Cell establishment (a new party organization in an enterprise)
+
+export const ESTABLISHMENT_STEP_IDS = ['survey', 'owner-consent', 'member-transfer', 'proposal', 'decision', 'announcement'] as const;
+export type EstablishmentStepId = (typeof ESTABLISHMENT_STEP_IDS)[number];
+
+export interface EstablishmentInput {
+  readonly caseId: string;
+  readonly enterpriseId: string;
+  /** The upper committee that handles the case and under which the new organization is created. */
+  readonly organizationId: string;
+  /** Its standing committee, which decides the establishment. */
+  readonly deciding: ChainLink;
+  readonly ruleSet: string;
+  readonly openedBy?: ActorRef;
+  readonly workWeek?: WorkWeek;
+  /** As for admissions: false on a server without the custom search attributes. */
+  readonly searchAttributes?: boolean;
+}
+
+export interface MemberCounts {
+  readonly official: number;
+  readonly probationary: number;
+}
+
+export type EstablishmentStepData =
+  | {
+      readonly step: 'survey';
+      readonly surveyedOn: string;
+      readonly workforce: number;
+      readonly tradeUnion: boolean;
+      readonly youthUnion: boolean;
+      readonly ownerAttitude: 'supportive' | 'neutral' | 'opposed';
+      /** Party members found working there, wherever their membership is attached now. */
+      readonly reportedMembers: MemberCounts & { readonly attachedElsewhere: number };
+    }
+  | { readonly step: 'owner-consent'; readonly outcome: 'consented'; readonly consentOn: string; readonly document: string }
+  | { readonly step: 'owner-consent'; readonly outcome: 'declined'; readonly declinedOn: string; readonly revisitOn: string }
+  | { readonly step: 'member-transfer'; readonly completedOn: string }
+  | {
+      readonly step: 'proposal';
+      readonly proposedOn: string;
+      readonly name: string;
+      readonly symbol: string;
+      readonly kind: 'grassroots-cell' | 'grassroots-committee';
+      readonly leadership: 'secretary' | 'committee';
+    }
+  | { readonly step: 'decision'; readonly establishmentNumber: string; readonly appointmentNumber: string; readonly issuedOn: string }
+  | { readonly step: 'announcement'; readonly heldOn: string };
+
+export interface EstablishmentFacts {
+  surveyedOn?: string;
+  ownerAttitude?: string;
+  consentOn?: string;
+  consentDocument?: string;
+  /** Refusals so far; the case waits until `deferredUntil` to visit the owner again. */
+  refusals: number;
+  deferredUntil?: string;
+  members: MemberCounts;
+  transferredPersonIds: string[];
+  hostCellId?: string;
+  proposal?: { readonly name: string; readonly symbol: string; readonly kind: string; readonly leadership: string };
+  establishmentNumber?: string;
+  appointmentNumber?: string;
+  decisionOn?: string;
+  announcedOn?: string;
+  newOrganizationId?: string;
+}
+
+export interface EstablishmentSnapshot {
+  readonly caseId: string;
+  readonly type: 'cell-establishment';
+  readonly status: CaseStatus;
+  readonly step: EstablishmentStepId | null;
+  readonly dueOn: string | null;
+  readonly recorded: boolean;
+  readonly organizationId: string;
+  readonly enterpriseId: string;
+  readonly onHold: { readonly since: string; readonly reason: string } | null;
+  readonly facts: EstablishmentFacts;
+  readonly steps: ReadonlyArray<{ step: string; enteredOn: string; dueOn: string | null; completedOn?: string; outcome?: string }>;
+}
+
+export const establishmentStatusQuery = defineQuery<EstablishmentSnapshot>('establishmentStatus');
+export const signEstablishmentStepUpdate = defineUpdate<EstablishmentSnapshot, [{ readonly data: EstablishmentStepData; readonly actor: SignActor }]>(
+  'signEstablishmentStep',
+);
+/** A member's party membership was transferred into the enterprise's future organization. */
+export const recordMemberTransferUpdate = defineUpdate<EstablishmentSnapshot, [{ readonly personId: string; readonly actor?: ActorRef }]>(
+  'recordMemberTransfer',
+);
+/** With fewer than 3 official members, they are attached to a host cell meanwhile. */
+export const attachHostCellUpdate = defineUpdate<EstablishmentSnapshot, [{ readonly organizationId: string; readonly actor?: ActorRef }]>(
+  'attachHostCell',
+);
+/** An admission in the enterprise changed its member count: reload it. */
+export const memberCountChangedSignal = defineSignal('memberCountChanged');

@@ -2,6 +2,8 @@
  * Rules for setting up a party organization in an enterprise (domain.md §2.1), pure: shared by the
  * cell-establishment workflow (to come, issue #6) and the API.
  */
+import { assertDate, RuleError } from './admission-rules.js';
+import type { EstablishmentFacts, EstablishmentStepData } from './definitions.js';
 import type { OrgKind } from './org/tree.js';
 
 export const ESTABLISHMENT_STEPS = ['survey', 'owner-consent', 'member-transfer', 'proposal', 'decision', 'announcement'] as const;
@@ -68,4 +70,68 @@ export function proposalProblem(m: { readonly official: number }): string | unde
     return `${m.official} official member(s) work here: at least ${ESTABLISHMENT_RULES.minOfficialMembers} are needed; attach them to a host cell until admissions or transfers bring the count up`;
   }
   return undefined;
+}
+
+const fail = (message: string): never => {
+  throw new RuleError(message);
+};
+
+const DECISION_NUMBER = /^\d{1,6}-(QĐ|QD)\/[\p{L}\p{N}-]{1,30}$/u;
+
+/** The rules of each establishment step's sign-off (synchronous: run in the update validator). */
+export function assertEstablishmentData(d: EstablishmentStepData, ctx: { readonly today: string; readonly facts: EstablishmentFacts }): void {
+  const { today, facts } = ctx;
+  switch (d.step) {
+    case 'survey': {
+      assertDate(d.surveyedOn, 'surveyedOn', today);
+      if (!Number.isInteger(d.workforce) || d.workforce < 0) fail('workforce must be a whole number ≥ 0');
+      const m = d.reportedMembers;
+      for (const k of ['official', 'probationary', 'attachedElsewhere'] as const) {
+        if (!Number.isInteger(m?.[k]) || m[k] < 0) fail(`reportedMembers.${k} must be a whole number ≥ 0`);
+      }
+      if (m.official + m.probationary > d.workforce) fail('more party members reported than people working there');
+      return;
+    }
+    case 'owner-consent':
+      if (d.outcome === 'consented') {
+        assertDate(d.consentOn, 'consentOn', today);
+        if (typeof d.document !== 'string' || !d.document.trim()) fail('document (the written consent or the minutes) is required');
+      } else {
+        assertDate(d.declinedOn, 'declinedOn', today);
+        if (typeof d.revisitOn !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d.revisitOn) || d.revisitOn <= today) fail('revisitOn must be a date after today');
+      }
+      return;
+    case 'member-transfer': {
+      assertDate(d.completedOn, 'completedOn', today);
+      const problem = proposalProblem(facts.members);
+      if (problem) fail(problem);
+      return;
+    }
+    case 'proposal': {
+      assertDate(d.proposedOn, 'proposedOn', today);
+      const problem = proposalProblem(facts.members);
+      if (problem) fail(problem);
+      const shape = establishmentShape(facts.members);
+      if (d.kind !== shape.kind) {
+        fail(`with ${facts.members.official + facts.members.probationary} members the organization is a ${shape.kind} (a grassroots committee from ${ESTABLISHMENT_RULES.grassrootsCommitteeFromMembers}), not a ${d.kind}`);
+      }
+      if (d.leadership !== shape.leadership) {
+        fail(`with ${facts.members.official} official members it is led by a ${shape.leadership} (a committee from ${ESTABLISHMENT_RULES.committeeFromMembers}), not a ${d.leadership}`);
+      }
+      if (typeof d.name !== 'string' || !d.name.trim()) fail('name is required');
+      if (typeof d.symbol !== 'string' || !/^[\p{L}\p{N}-]{1,30}$/u.test(d.symbol)) fail('symbol must be letters, digits and hyphens (at most 30)');
+      return;
+    }
+    case 'decision':
+      for (const k of ['establishmentNumber', 'appointmentNumber'] as const) {
+        if (typeof d[k] !== 'string' || !DECISION_NUMBER.test(d[k])) fail(`${k} must look like 12-QĐ/ĐUKKT`);
+      }
+      if (d.establishmentNumber === d.appointmentNumber) fail('the establishment and appointment decisions have different numbers');
+      assertDate(d.issuedOn, 'issuedOn', today);
+      return;
+    case 'announcement':
+      assertDate(d.heldOn, 'heldOn', today);
+      if (facts.decisionOn && d.heldOn < facts.decisionOn) fail('the announcement cannot come before the decision');
+      return;
+  }
 }

@@ -1,24 +1,35 @@
 /** /api/v1/cases: parse, call CaseService with the caller, map the result. No business rules here. */
 import { z } from 'zod';
-import { ADMISSION_STEPS, CASE_STATUSES, type AdmissionStep, type StepData } from '../../workflows/definitions.js';
+import {
+  ADMISSION_STEPS,
+  CASE_STATUSES,
+  ESTABLISHMENT_STEP_IDS,
+  type AdmissionStep,
+  type EstablishmentStepData,
+  type EstablishmentStepId,
+  type StepData,
+} from '../../workflows/definitions.js';
 import type { CaseService } from '../cases.js';
 import { principal, type RouteDef } from '../routing.js';
 import { isoDate, line, parse, uuid } from '../validation.js';
 
 const MIN_BIRTH_YEAR = 1900;
 
-const CreateCaseBody = z.strictObject({
-  type: z.enum(['admission'], { error: 'must be "admission"' }),
+const CreateAdmission = z.strictObject({
+  type: z.literal('admission'),
   organizationId: uuid,
   person: z.strictObject(
     { fullName: line(200), dateOfBirth: isoDate({ min: `${MIN_BIRTH_YEAR}-01-01`, max: 'today' }) },
     { error: 'must be an object with fullName and dateOfBirth' },
   ),
 });
+const CreateEstablishment = z.strictObject({ type: z.literal('cell-establishment'), organizationId: uuid, enterpriseId: uuid });
+const CreateCaseBody = z.discriminatedUnion('type', [CreateAdmission, CreateEstablishment], { error: 'type must be "admission" or "cell-establishment"' });
 
 const ListQuery = z.strictObject({
   status: z.enum(CASE_STATUSES, { error: `must be one of ${CASE_STATUSES.join(', ')}` }).optional(),
-  step: z.enum(ADMISSION_STEPS, { error: 'must be a step id such as source or cell-vote' }).optional(),
+  type: z.enum(['admission', 'cell-establishment'], { error: 'must be admission or cell-establishment' }).optional(),
+  step: z.enum([...ADMISSION_STEPS, ...ESTABLISHMENT_STEP_IDS], { error: 'must be a step id such as source, cell-vote or survey' }).optional(),
   organizationId: uuid.optional(),
   limit: z.coerce
     .number({ error: 'must be a number' })
@@ -30,7 +41,17 @@ const ListQuery = z.strictObject({
 });
 
 const CaseIdParams = z.object({ id: uuid });
-const StepParams = z.object({ id: uuid, step: z.enum(ADMISSION_STEPS, { error: 'must be a step id such as cell-vote' }) });
+const StepParams = z.object({ id: uuid, step: z.string().max(40) });
+const AdmissionStepName = z.object({ step: z.enum(ADMISSION_STEPS, { error: 'must be a step of an admission case, such as cell-vote' }) });
+const EstablishmentStepName = z.object({ step: z.enum(ESTABLISHMENT_STEP_IDS, { error: 'must be a step of a cell-establishment case, such as survey' }) });
+const TransferMemberBody = z.strictObject({ personId: uuid });
+const HostCellBody = z.strictObject({ organizationId: uuid });
+const OwnerMeetingBody = z.strictObject({
+  heldOn: isoDate({ min: '1990-01-01', max: 'today' }),
+  attendees: line(1000),
+  outcome: z.enum(['consented', 'declined', 'undecided'], { error: 'must be consented, declined or undecided' }),
+  note: z.string({ error: 'must be a string' }).trim().max(2000, 'must be at most 2000 characters').optional(),
+});
 const WithdrawBody = z.strictObject({ reason: line(500) });
 const HoldBody = z.strictObject({ reason: line(500) });
 const TransferBody = z.strictObject({ organizationId: uuid });
@@ -73,6 +94,37 @@ const STEP_BODIES = {
   'recognition-decision': z.strictObject({ decided: z.enum(['recognize', 'strike-off'], { error: 'must be recognize or strike-off' }), number: decisionNumber, issuedOn: date }),
 } satisfies Record<AdmissionStep, z.ZodType>;
 
+const members = z.strictObject({ official: count, probationary: count, attachedElsewhere: count });
+/** The body of each cell-establishment sign-off. */
+const ESTABLISHMENT_BODIES = {
+  survey: z.strictObject({
+    surveyedOn: date,
+    workforce: count,
+    tradeUnion: z.boolean({ error: 'must be true or false' }),
+    youthUnion: z.boolean({ error: 'must be true or false' }),
+    ownerAttitude: z.enum(['supportive', 'neutral', 'opposed'], { error: 'must be supportive, neutral or opposed' }),
+    reportedMembers: members,
+  }),
+  'owner-consent': z.discriminatedUnion(
+    'outcome',
+    [
+      z.strictObject({ outcome: z.literal('consented'), consentOn: date, document: line(300) }),
+      z.strictObject({ outcome: z.literal('declined'), declinedOn: date, revisitOn: isoDate({ min: '1990-01-01' }) }),
+    ],
+    { error: 'outcome must be consented or declined' },
+  ),
+  'member-transfer': z.strictObject({ completedOn: date }),
+  proposal: z.strictObject({
+    proposedOn: date,
+    name: line(300),
+    symbol: z.string({ error: 'must be a string' }).trim().regex(/^[\p{L}\p{N}-]{1,30}$/u, 'must be letters, digits and hyphens, e.g. CBSB'),
+    kind: z.enum(['grassroots-cell', 'grassroots-committee'], { error: 'must be grassroots-cell or grassroots-committee' }),
+    leadership: z.enum(['secretary', 'committee'], { error: 'must be secretary or committee' }),
+  }),
+  decision: z.strictObject({ establishmentNumber: decisionNumber, appointmentNumber: decisionNumber, issuedOn: date }),
+  announcement: z.strictObject({ heldOn: date }),
+} satisfies Record<EstablishmentStepId, z.ZodType>;
+
 export function caseRoutes(cases: CaseService): RouteDef[] {
   const id = (params: unknown) => parse(CaseIdParams, params, 'path').id;
   const caseAction = (path: string, action: RouteDef['action'], run: (req: Parameters<RouteDef['handler']>[0], caseId: string) => Promise<unknown>): RouteDef => ({
@@ -88,7 +140,10 @@ export function caseRoutes(cases: CaseService): RouteDef[] {
       action: 'cases.create',
       handler: async (req, res) => {
         const body = parse(CreateCaseBody, req.body, 'body');
-        const snapshot = await cases.openAdmission(principal(req), { organizationId: body.organizationId, person: body.person });
+        const snapshot =
+          body.type === 'admission'
+            ? await cases.openAdmission(principal(req), { organizationId: body.organizationId, person: body.person })
+            : await cases.openEstablishment(principal(req), { organizationId: body.organizationId, enterpriseId: body.enterpriseId });
         res.status(201).location(`/api/v1/cases/${snapshot.caseId}`).json(snapshot);
       },
     },
@@ -106,12 +161,29 @@ export function caseRoutes(cases: CaseService): RouteDef[] {
       path: '/:id/steps/:step',
       action: 'cases.sign',
       handler: async (req, res) => {
-        const { id: caseId, step } = parse(StepParams, req.params, 'path');
+        const { id: caseId, step: stepName } = parse(StepParams, req.params, 'path');
+        const p = principal(req);
+        if ((await cases.caseType(p, caseId)) === 'cell-establishment') {
+          const { step: est } = parse(EstablishmentStepName, { step: stepName }, 'path');
+          const body = parse(ESTABLISHMENT_BODIES[est] as z.ZodType<Record<string, unknown>>, req.body, 'body');
+          res.json(await cases.signEstablishment(p, caseId, { step: est, ...body } as EstablishmentStepData));
+          return;
+        }
+        const { step } = parse(AdmissionStepName, { step: stepName }, 'path');
         const body = parse(STEP_BODIES[step] as z.ZodType<Record<string, unknown>>, req.body, 'body');
         const data = { step, ...body, ...(step === 'introduction' ? { introducers: (body.introducers as Array<object>).map((i) => ({ ...i, official: false })) } : {}) };
         // The server fills what it knows better: the candidate's age at the vote, the introducers' status.
         res.json(await cases.sign(principal(req), caseId, (step === 'cell-vote' ? { ...data, candidateAgeMonths: 0 } : data) as StepData));
       },
+    },
+    caseAction('/:id/member-transfers', 'cases.drive', (req, caseId) => cases.recordMemberTransfer(principal(req), caseId, parse(TransferMemberBody, req.body, 'body').personId)),
+    caseAction('/:id/host-cell', 'cases.drive', (req, caseId) => cases.attachHostCell(principal(req), caseId, parse(HostCellBody, req.body, 'body').organizationId)),
+    { method: 'get', path: '/:id/owner-meetings', action: 'cases.read', handler: async (req, res) => res.json({ items: await cases.ownerMeetings(principal(req), id(req.params)) }) },
+    {
+      method: 'post',
+      path: '/:id/owner-meetings',
+      action: 'cases.drive',
+      handler: async (req, res) => res.status(201).json(await cases.addOwnerMeeting(principal(req), id(req.params), parse(OwnerMeetingBody, req.body, 'body'))),
     },
     caseAction('/:id/withdraw', 'cases.drive', (req, caseId) => cases.withdraw(principal(req), caseId, parse(WithdrawBody, req.body, 'body').reason)),
     caseAction('/:id/hold', 'cases.drive', (req, caseId) => cases.hold(principal(req), caseId, parse(HoldBody, req.body, 'body').reason)),

@@ -43,7 +43,7 @@ export async function startTestStack(opts: { worker?: boolean; logger?: Logger }
       connection: conns.workerConnection,
       namespace: 'default',
       taskQueue,
-      deps: { pool: db.pool },
+      deps: { pool: db.pool, client: conns.client },
       workflowBundle: await workflowBundle(),
     });
     running = worker.run();

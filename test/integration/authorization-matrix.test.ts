@@ -63,6 +63,13 @@ const MATRIX: Record<string, Probe> = {
     expect: { ...scopedRead, viewer: 403 },
     request: (c) => ({ path: `/api/v1/cases/${c.caseId}/steps/source`, body: { helperPersonId: c.helperId } }),
   },
+  'POST /api/v1/cases/:id/member-transfers': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/member-transfers`, body: { personId: c.personId } }) },
+  'POST /api/v1/cases/:id/host-cell': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/host-cell`, body: { organizationId: c.cellId } }) },
+  'GET /api/v1/cases/:id/owner-meetings': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/owner-meetings` }) },
+  'POST /api/v1/cases/:id/owner-meetings': {
+    expect: drive,
+    request: (c) => ({ path: `/api/v1/cases/${c.caseId}/owner-meetings`, body: { heldOn: '2026-01-05', attendees: 'Ban Tổ chức', outcome: 'undecided' } }),
+  },
   'GET /api/v1/cases/:id/status': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/status` }) },
   'GET /api/v1/cases/:id/comments': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/comments` }) },
   'POST /api/v1/cases/:id/comments': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/comments`, body: { body: 'Ghi chú' } }) },

@@ -362,7 +362,7 @@ describe('admissionWorkflow (time-skipping)', () => {
     expect(r.message).toMatch(/on hold since/);
     await env.sleep('9 days');
     const back = await today();
-    s = await c.handle.executeUpdate(resumeCaseUpdate, { args: [{}] });
+    s = (await c.handle.executeUpdate(resumeCaseUpdate, { args: [{}] })) as CaseSnapshot;
     const paused = calendar.workingDaysBetween(t, back);
     expect(paused).toBeGreaterThan(0);
     expect(s).toMatchObject({ step: 'application', onHold: null, dueOn: calendar.addWorkingDays(t, 20 + paused) });

@@ -2,6 +2,7 @@
 import type { Queryable } from '../pool.js';
 
 export interface CaseListFilter {
+  readonly type?: string | undefined;
   readonly status?: string | undefined;
   readonly step?: string | undefined;
   readonly organizationId?: string | undefined;
@@ -19,6 +20,7 @@ export interface CaseRow {
   readonly currentStep: string | null;
   readonly currentStepDueOn: string | null;
   readonly organizationId: string;
+  readonly enterpriseId: string | null;
   readonly personId: string | null;
   readonly personName: string | null;
   readonly ruleSet: string;
@@ -28,7 +30,7 @@ export interface CaseRow {
 }
 
 const CASE_COLUMNS = `c.id, c.type, c.status, c.current_step AS "currentStep", c.current_step_due_on AS "currentStepDueOn",
-  c.organization_id AS "organizationId",
+  c.organization_id AS "organizationId", c.enterprise_id AS "enterpriseId",
   c.person_id AS "personId", p.full_name AS "personName", c.rule_set AS "ruleSet",
   to_json(c.opened_at) #>> '{}' AS "openedAt", to_json(c.closed_at) #>> '{}' AS "closedAt",
   to_json(c.updated_at) #>> '{}' AS "updatedAt"`;
@@ -41,6 +43,7 @@ export async function listCases(db: Queryable, f: CaseListFilter): Promise<CaseR
     where.push(sql.replace('?', `$${params.length}`));
   };
   if (f.scope !== 'all') add('c.organization_id IN (SELECT id FROM organizations WHERE path && ?::uuid[])', f.scope);
+  if (f.type) add('c.type = ?', f.type);
   if (f.status) add('c.status = ?', f.status);
   if (f.step) add('c.current_step = ?', f.step);
   if (f.organizationId) add('c.organization_id = ?', f.organizationId);
@@ -197,6 +200,61 @@ export async function addComment(db: Queryable, c: { caseId: string; authorId: s
      SELECT i.id, i.author_id AS "authorId", u.display_name AS "authorName", i.body, to_json(i.created_at) #>> '{}' AS "createdAt"
        FROM inserted i JOIN users u ON u.id = i.author_id`,
     [c.caseId, c.authorId, c.body, c.ip, c.organizationId],
+  );
+  return rows[0]!;
+}
+
+export async function enterpriseExists(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM enterprises WHERE id = $1', [id]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Admission cases of people working in the establishment case's enterprise, within the caller's scope. */
+export async function admissionsInEnterpriseOf(db: Queryable, caseId: string, scope: readonly string[] | 'all'): Promise<CaseRow[]> {
+  const { rows } = await db.query<CaseRow>(
+    `SELECT ${CASE_COLUMNS}
+       FROM cases c JOIN people p ON p.id = c.person_id
+      WHERE c.type = 'admission'
+        AND p.workplace_enterprise_id = (SELECT enterprise_id FROM cases WHERE id = $1)
+        AND ($2::boolean OR c.organization_id IN (SELECT id FROM organizations WHERE path && $3::uuid[]))
+      ORDER BY c.opened_at DESC LIMIT 200`,
+    [caseId, scope === 'all', scope === 'all' ? [] : scope],
+  );
+  return rows;
+}
+
+export interface OwnerMeetingRow {
+  readonly id: number;
+  readonly heldOn: string;
+  readonly attendees: string;
+  readonly outcome: string;
+  readonly note: string | null;
+  readonly authorId: string;
+}
+
+export async function listOwnerMeetings(db: Queryable, caseId: string): Promise<OwnerMeetingRow[]> {
+  const { rows } = await db.query<OwnerMeetingRow>(
+    `SELECT id, held_on AS "heldOn", attendees, outcome, note, author_id AS "authorId" FROM owner_meetings WHERE case_id = $1 ORDER BY held_on, id`,
+    [caseId],
+  );
+  return rows;
+}
+
+/** A meeting and its audit row in one statement. */
+export async function addOwnerMeeting(
+  db: Queryable,
+  m: { caseId: string; heldOn: string; attendees: string; outcome: string; note?: string | undefined; authorId: string; ip: string | null; organizationId: string },
+): Promise<OwnerMeetingRow> {
+  const { rows } = await db.query<OwnerMeetingRow>(
+    `WITH inserted AS (
+       INSERT INTO owner_meetings (case_id, held_on, attendees, outcome, note, author_id) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id, held_on, attendees, outcome, note, author_id
+     ), audit AS (
+       INSERT INTO audit_log (actor_user_id, actor_ip, action, entity_type, entity_id, case_id, organization_id, details)
+       SELECT $6, $7, 'case.owner-meeting', 'case', $1::text, $1, $8, jsonb_build_object('meetingId', id, 'outcome', outcome) FROM inserted
+     )
+     SELECT id, held_on AS "heldOn", attendees, outcome, note, author_id AS "authorId" FROM inserted`,
+    [m.caseId, m.heldOn, m.attendees, m.outcome, m.note ?? null, m.authorId, m.ip, m.organizationId],
   );
   return rows[0]!;
 }
