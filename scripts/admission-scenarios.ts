@@ -16,6 +16,9 @@ import { vietnamDate } from '../workflows/calendar/work-calendar.js';
 import {
   CURRENT_RULE_SET,
   holdCaseUpdate,
+  recordMemberTransferUpdate,
+  signEstablishmentStepUpdate,
+  type EstablishmentStepData,
   resumeCaseUpdate,
   signStepUpdate,
   withdrawCaseUpdate,
@@ -24,6 +27,7 @@ import {
   type VoteCount,
 } from '../workflows/definitions.js';
 import type { admissionWorkflow } from '../workflows/admission.js';
+import type { cellEstablishmentWorkflow } from '../workflows/establishment.js';
 import type { ApprovalChain } from '../workflows/org/tree.js';
 
 export const GRASSROOTS_CELL: ApprovalChain = {
@@ -56,6 +60,8 @@ export async function startScenarioEnv(): Promise<ScenarioEnv> {
       recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
       recordMembership: async () => undefined,
+      countEnterpriseMembers: async (q: { personIds: string[] }) => ({ official: 2 + q.personIds.length, probationary: 1 }),
+      createEstablishedOrganization: async (o: { caseId: string }) => ({ organizationId: `org-${o.caseId}` }),
     },
   });
   const running = worker.run();
@@ -72,7 +78,7 @@ export async function startScenarioEnv(): Promise<ScenarioEnv> {
 
 const staff: SignActor = { userId: 'staff', ip: null, staff: true, bodies: [] };
 const cell: SignActor = { userId: 'cell', ip: null, staff: false, bodies: [GRASSROOTS_CELL.cell] };
-const competent: SignActor = { userId: 'standing', ip: null, staff: false, bodies: [GRASSROOTS_CELL.competent] };
+const competent: SignActor = { userId: 'standing', ip: null, staff: false, bodies: [{ body: 'standing-committee', organizationId: GRASSROOTS_CELL.competent.organizationId }] };
 const vote = (heldOn: string, forVotes: number): VoteCount => ({ heldOn, eligible: 9, present: 9, for: forVotes, against: 9 - forVotes });
 
 async function startCase(s: ScenarioEnv): Promise<WorkflowHandle<typeof admissionWorkflow>> {
@@ -127,8 +133,54 @@ async function drive(s: ScenarioEnv, h: WorkflowHandle<typeof admissionWorkflow>
   await sign({ step: 'recognition-decision', decided: 'recognize', number: '60-QĐ/ĐUKKT', issuedOn: r }, competent);
 }
 
+async function startEstablishment(s: ScenarioEnv): Promise<WorkflowHandle<typeof cellEstablishmentWorkflow>> {
+  const caseId = randomUUID();
+  const upper = GRASSROOTS_CELL.competent.organizationId;
+  return s.env.client.workflow.start<typeof cellEstablishmentWorkflow>('cellEstablishmentWorkflow', {
+    taskQueue: s.taskQueue,
+    workflowId: `cell-establishment:${caseId}`,
+    args: [{ caseId, enterpriseId: randomUUID(), organizationId: upper, deciding: { body: 'standing-committee', organizationId: upper }, ruleSet: CURRENT_RULE_SET, searchAttributes: false }],
+  });
+}
+
+async function driveEstablishment(s: ScenarioEnv, h: WorkflowHandle<typeof cellEstablishmentWorkflow>, refuseFirst: boolean) {
+  const today = async () => vietnamDate(await s.env.currentTimeMs());
+  const sign = (data: EstablishmentStepData, actor = staff) => h.executeUpdate(signEstablishmentStepUpdate, { args: [{ data, actor }] });
+  await sign({
+    step: 'survey',
+    surveyedOn: await today(),
+    workforce: 800,
+    tradeUnion: true,
+    youthUnion: true,
+    ownerAttitude: refuseFirst ? 'opposed' : 'supportive',
+    reportedMembers: { official: 2, probationary: 1, attachedElsewhere: 2 },
+  });
+  if (refuseFirst) {
+    await sign({ step: 'owner-consent', outcome: 'declined', declinedOn: await today(), revisitOn: addDays(await today(), 40) });
+    await s.env.sleep('41 days');
+  }
+  await sign({ step: 'owner-consent', outcome: 'consented', consentOn: await today(), document: 'Văn bản đồng thuận' });
+  // Two official members: the transfer of a third releases the wait.
+  await h.executeUpdate(recordMemberTransferUpdate, { args: [{ personId: randomUUID() }] });
+  await sign({ step: 'member-transfer', completedOn: await today() });
+  await sign({ step: 'proposal', proposedOn: await today(), name: 'Chi bộ Công ty Mẫu', symbol: 'CBCTM', kind: 'grassroots-cell', leadership: 'secretary' });
+  await sign({ step: 'decision', establishmentNumber: '90-QĐ/ĐUKKT', appointmentNumber: '91-QĐ/ĐUKKT', issuedOn: await today() }, competent);
+  await s.env.sleep('10 days');
+  await sign({ step: 'announcement', heldOn: await today() });
+}
+
 /** The canonical scenarios, each ending with the workflow closed. */
-export const SCENARIOS: Record<string, (s: ScenarioEnv) => Promise<WorkflowHandle<typeof admissionWorkflow>>> = {
+export const SCENARIOS: Record<string, (s: ScenarioEnv) => Promise<WorkflowHandle>> = {
+  'establishment-v1-full-path': async (s) => {
+    const h = await startEstablishment(s);
+    await driveEstablishment(s, h, false);
+    return h;
+  },
+  'establishment-v1-refused-deferred-then-established': async (s) => {
+    const h = await startEstablishment(s);
+    await driveEstablishment(s, h, true);
+    return h;
+  },
   'admission-v2-full-path-grassroots-cell': async (s) => {
     const h = await startCase(s);
     await drive(s, h, 'end');

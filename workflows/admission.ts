@@ -109,7 +109,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     type: 'admission',
     status,
     step,
-    dueOn: current()?.dueOn ?? null,
+    dueOn: status === 'open' ? (current()?.dueOn ?? null) : null,
     recorded,
     organizationId,
     chain,

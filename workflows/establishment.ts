@@ -81,7 +81,7 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
     type: 'cell-establishment',
     status,
     step,
-    dueOn: current()?.dueOn ?? null,
+    dueOn: status === 'open' ? (current()?.dueOn ?? null) : null,
     recorded,
     organizationId: input.organizationId,
     enterpriseId: input.enterpriseId,
@@ -326,9 +326,10 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
     actor: input.openedBy ?? null,
     enterpriseId: input.enterpriseId,
   });
-  await log.flush();
   steps.push({ step: 'survey', enteredOn: today(), dueOn: null });
   current()!.dueOn = await computeDue();
+  log.stage({ kind: 'step-due-changed', step: 'survey', dueOn: current()!.dueOn });
+  await log.flush();
   recorded = true;
   await searchAttributes();
 

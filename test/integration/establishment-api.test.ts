@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vietnamDate } from '../../workflows/calendar/work-calendar.js';
+import { addOrganization, approver, createUser, organizer } from '../helpers/db.js';
+import { caller, startTestStack, type TestStack } from '../helpers/stack.js';
+
+/**
+ * A new party organization set up through the HTTP API on the real dev server and Postgres; after each step
+ * the read model agrees with the workflow; once announced, the organization hosts an admission case.
+ */
+describe('cell establishment through the API', () => {
+  let stack: TestStack;
+  let staff: ReturnType<typeof caller>;
+  let standing: ReturnType<typeof caller>;
+  let upperId: string;
+  let hostCell: string;
+  let enterpriseId: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const { pool } = stack.db;
+    upperId = await addOrganization(pool, { name: 'Đảng ủy Khu kinh tế', kind: 'upper-committee', symbol: 'ĐUKKT' });
+    hostCell = await addOrganization(pool, { name: 'Chi bộ ghép Khu công nghiệp', kind: 'grassroots-cell', parentId: upperId });
+    staff = caller(stack.baseUrl, (await createUser(pool, 'e-staff', [organizer(upperId)])).token);
+    standing = caller(stack.baseUrl, (await createUser(pool, 'e-standing', [approver(upperId, 'standing-committee')])).token);
+    enterpriseId = (await staff('POST', '/api/v1/enterprises', { name: 'Công ty TNHH Điện tử Sao Mai', zone: 'KCN Tràng Duệ', investorCountry: 'KR', workforce: 2500 })).body.id;
+  });
+  afterAll(() => stack?.stop());
+
+  async function agree(caseId: string) {
+    const [row, live] = await Promise.all([staff('GET', `/api/v1/cases/${caseId}`), staff('GET', `/api/v1/cases/${caseId}/status`)]);
+    expect(live.status).toBe(200);
+    expect({ step: row.body.currentStep, dueOn: row.body.currentStepDueOn, status: row.body.status }).toEqual({
+      step: live.body.step,
+      dueOn: live.body.dueOn,
+      status: live.body.status,
+    });
+    return { row: row.body, live: live.body };
+  }
+
+  it('sets up the organization step by step and then admits a candidate in it', async () => {
+    const t = vietnamDate(Date.now());
+    const opened = await staff('POST', '/api/v1/cases', { type: 'cell-establishment', organizationId: upperId, enterpriseId });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const id: string = opened.body.caseId;
+    expect((await agree(id)).row).toMatchObject({ type: 'cell-establishment', enterpriseId, currentStep: 'survey' });
+
+    const step = async (who: ReturnType<typeof caller>, s: string, body: unknown, expected: string | null) => {
+      const res = await who('POST', `/api/v1/cases/${id}/steps/${s}`, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.step).toBe(expected);
+      return agree(id);
+    };
+    await step(staff, 'survey', { surveyedOn: t, workforce: 2500, tradeUnion: true, youthUnion: false, ownerAttitude: 'neutral', reportedMembers: { official: 3, probationary: 0, attachedElsewhere: 3 } }, 'owner-consent');
+    const meeting = await staff('POST', `/api/v1/cases/${id}/owner-meetings`, { heldOn: t, attendees: 'Tổng giám đốc; Ban Tổ chức', outcome: 'consented' });
+    expect(meeting.status).toBe(201);
+    expect((await staff('GET', `/api/v1/cases/${id}/owner-meetings`)).body.items).toHaveLength(1);
+    await step(staff, 'owner-consent', { outcome: 'consented', consentOn: t, document: 'Văn bản đồng thuận số 12/2026' }, 'member-transfer');
+
+    // Two official members work there; the third one's transfer releases the wait.
+    const member = async (fullName: string) =>
+      (await staff('POST', '/api/v1/people', { fullName, dateOfBirth: '1985-05-05', organizationId: hostCell, memberStatus: 'full', workplaceEnterpriseId: enterpriseId })).body.id as string;
+    await member('Đảng viên Một');
+    await member('Đảng viên Hai');
+    const third = (await staff('POST', '/api/v1/people', { fullName: 'Đảng viên Ba', dateOfBirth: '1980-08-08', organizationId: hostCell, memberStatus: 'full' })).body.id;
+    await staff('POST', `/api/v1/cases/${id}/hold`, { reason: 'đếm lại' });
+    await staff('POST', `/api/v1/cases/${id}/resume`);
+    const early = await staff('POST', `/api/v1/cases/${id}/steps/member-transfer`, { completedOn: t });
+    expect(early.status).toBe(422);
+    expect(early.body.error.message).toMatch(/official member\(s\) work here: at least 3/);
+    const transferred = await staff('POST', `/api/v1/cases/${id}/member-transfers`, { personId: third });
+    expect(transferred.status, JSON.stringify(transferred.body)).toBe(200);
+    expect(transferred.body.facts.members.official).toBe(3);
+    await step(staff, 'member-transfer', { completedOn: t }, 'proposal');
+    await step(staff, 'proposal', { proposedOn: t, name: 'Chi bộ Công ty Sao Mai', symbol: 'CBSM', kind: 'grassroots-cell', leadership: 'secretary' }, 'decision');
+    expect((await staff('POST', `/api/v1/cases/${id}/steps/decision`, { establishmentNumber: '101-QĐ/ĐUKKT', appointmentNumber: '102-QĐ/ĐUKKT', issuedOn: t })).status).toBe(403);
+    await step(standing, 'decision', { establishmentNumber: '101-QĐ/ĐUKKT', appointmentNumber: '102-QĐ/ĐUKKT', issuedOn: t }, 'announcement');
+    const done = await step(staff, 'announcement', { heldOn: t }, null);
+    expect(done.live).toMatchObject({ status: 'completed' });
+    const newOrg: string = done.live.facts.newOrganizationId;
+
+    const org = await staff('GET', `/api/v1/organizations/${newOrg}`);
+    expect(org.body).toMatchObject({ kind: 'grassroots-cell', parentId: upperId, symbol: 'CBSM', enterpriseId, officialMembers: 3 });
+
+    // The new organization hosts an admission case at once, decided by the upper standing committee.
+    const admission = await staff('POST', '/api/v1/cases', { type: 'admission', organizationId: newOrg, person: { fullName: 'Trần Văn Mới', dateOfBirth: '2001-01-01' } });
+    expect(admission.status, JSON.stringify(admission.body)).toBe(201);
+    const detail = await staff('GET', `/api/v1/cases/${admission.body.caseId}`);
+    expect(detail.body.approvalChain).toEqual({
+      cell: { body: 'cell', organizationId: newOrg },
+      partialCommittee: null,
+      grassrootsCommittee: null,
+      competent: { body: 'standing-committee', organizationId: upperId, delegated: false },
+    });
+  });
+
+  it('shows the admission cases of people working in the enterprise on its establishment case', async () => {
+    const opened = await staff('POST', '/api/v1/cases', { type: 'cell-establishment', organizationId: upperId, enterpriseId });
+    const admission = await staff('POST', '/api/v1/cases', { type: 'admission', organizationId: hostCell, person: { fullName: 'Công nhân Ưu tú', dateOfBirth: '1999-03-03' } });
+    const personId = (await staff('GET', `/api/v1/cases/${admission.body.caseId}`)).body.personId;
+    await staff('PATCH', `/api/v1/people/${personId}`, { workplaceEnterpriseId: enterpriseId });
+    const detail = await staff('GET', `/api/v1/cases/${opened.body.caseId}`);
+    expect(detail.body.relatedAdmissions.map((c: { id: string }) => c.id)).toContain(admission.body.caseId);
+    expect((await staff('GET', '/api/v1/cases?type=cell-establishment')).body.items.map((c: { id: string }) => c.id)).toContain(opened.body.caseId);
+  });
+});
