@@ -101,5 +101,29 @@ describe('cell establishment through the API', () => {
     const detail = await staff('GET', `/api/v1/cases/${opened.body.caseId}`);
     expect(detail.body.relatedAdmissions.map((c: { id: string }) => c.id)).toContain(admission.body.caseId);
     expect((await staff('GET', '/api/v1/cases?type=cell-establishment')).body.items.map((c: { id: string }) => c.id)).toContain(opened.body.caseId);
+
+    // That candidate's admission decision makes a new (probationary) member there: the case counts again.
+    const t = vietnamDate(Date.now());
+    const cell = caller(stack.baseUrl, (await createUser(stack.db.pool, 'e-cell', [approver(hostCell, 'cell')])).token);
+    const official = async (fullName: string) =>
+      (await staff('POST', '/api/v1/people', { fullName, dateOfBirth: '1975-01-01', organizationId: hostCell, memberStatus: 'full' })).body.id as string;
+    const [a, b, helper] = [await official('Giới thiệu A'), await official('Giới thiệu B'), await official('Giúp đỡ C')];
+    const go = async (who: ReturnType<typeof caller>, step: string, body: unknown) =>
+      expect((await who('POST', `/api/v1/cases/${admission.body.caseId}/steps/${step}`, body)).status).toBe(200);
+    await go(staff, 'source', { helperPersonId: helper });
+    await go(staff, 'awareness-course', { certificateIssuedOn: t });
+    await go(staff, 'application', { receivedOn: t, biographySealedOn: t });
+    await go(staff, 'verification', { completedOn: t, result: 'clear' });
+    await go(staff, 'introduction', { introducedOn: t, introducers: [a, b].map((personId) => ({ personId, coWorkingMonths: 20 })) });
+    await go(staff, 'opinions', { summarizedOn: t });
+    await go(cell, 'cell-vote', { vote: { heldOn: t, eligible: 3, present: 3, for: 3, against: 0 } });
+    const before = (await staff('GET', `/api/v1/cases/${opened.body.caseId}/status`)).body.facts.members.probationary as number;
+    await go(standing, 'decision', { decided: 'admit', number: '55-QĐ/ĐUKKT', issuedOn: t, receivedByCellOn: t });
+    let members = before;
+    for (let i = 0; i < 50 && members === before; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      members = (await staff('GET', `/api/v1/cases/${opened.body.caseId}/status`)).body.facts.members.probationary;
+    }
+    expect(members).toBe(before + 1);
   });
 });
