@@ -221,8 +221,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     const due = await computeDue(step);
     if (always || due !== s.dueOn) {
       s.dueOn = due;
-      log.stage({ kind: 'step-due-changed', step, dueOn: due });
-      await log.flush();
+      await log.write({ kind: 'step-due-changed', step, dueOn: due });
       await searchAttributes();
     }
   };
@@ -234,19 +233,16 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     steps.push({ step: next, enteredOn: today(), dueOn: null });
     const due = await computeDue(next);
     current()!.dueOn = due;
-    log.stage({ kind: 'step-entered', step: next, dueOn: due });
-    await log.flush(); // with the previous step's completion: one activity per transition
+    await log.write({ kind: 'step-entered', step: next, dueOn: due }); // with the previous step's completion: one activity per transition
     await searchAttributes();
   };
 
   const note = async (n: string, data: Record<string, unknown>, actor: ActorRef | null, extra: { organizationId?: string } = {}) => {
-    log.stage({ kind: 'case-noted', step, note: n, data, actor, ...extra });
-    await log.flush();
+    await log.write({ kind: 'case-noted', step, note: n, data, actor, ...extra });
   };
 
   const close = async (final: Exclude<CaseStatus, 'open'>, reason: string, actor: ActorRef | null) => {
-    log.stage({ kind: 'case-closed', status: final, reason, actor });
-    await log.flush();
+    await log.write({ kind: 'case-closed', status: final, reason, actor });
     status = final;
     step = null;
     await searchAttributes();
@@ -500,7 +496,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   };
 
   // ---- the path --------------------------------------------------------------------------------------
-  log.stage({
+  await log.write({
     kind: 'case-opened',
     workflowId: workflowInfo().workflowId,
     type: 'admission',
@@ -510,7 +506,6 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     step: 'source',
     actor: input.openedBy ?? null,
   });
-  await log.flush();
   steps.push({ step: 'source', enteredOn: today(), dueOn: null });
   recorded = true;
   await searchAttributes();

@@ -20,7 +20,13 @@ export class CaseLog {
     this.staged.push({ ...event, caseId: this.caseId, seq: this.seq, at: new Date().toISOString() } as CaseEvent);
   }
 
-  /** Writes the staged events in one activity call (in order, in one transaction). */
+  /** Stages one more event and writes everything staged (one activity call). */
+  async write(event: Unnumbered<CaseEvent>): Promise<void> {
+    this.stage(event);
+    await this.flush();
+  }
+
+  /** Writes the staged events in one activity call, in order. */
   async flush(): Promise<void> {
     if (this.staged.length === 0) return;
     const events = this.staged;

@@ -157,8 +157,7 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
   const recordDue = async () => {
     const due = await computeDue();
     current()!.dueOn = due;
-    log.stage({ kind: 'step-due-changed', step: step!, dueOn: due });
-    await log.flush();
+    await log.write({ kind: 'step-due-changed', step: step!, dueOn: due });
     await searchAttributes();
   };
   const enter = async (next: EstablishmentStepId) => {
@@ -167,17 +166,14 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
     steps.push({ step: next, enteredOn: today(), dueOn: null });
     const due = await computeDue();
     current()!.dueOn = due;
-    log.stage({ kind: 'step-entered', step: next, dueOn: due });
-    await log.flush();
+    await log.write({ kind: 'step-entered', step: next, dueOn: due });
     await searchAttributes();
   };
   const note = async (n: string, data: Record<string, unknown>, actor: ActorRef | null) => {
-    log.stage({ kind: 'case-noted', step, note: n, data, actor });
-    await log.flush();
+    await log.write({ kind: 'case-noted', step, note: n, data, actor });
   };
   const close = async (final: Exclude<CaseStatus, 'open'>, reason: string, actor: ActorRef | null) => {
-    log.stage({ kind: 'case-closed', status: final, reason, actor });
-    await log.flush();
+    await log.write({ kind: 'case-closed', status: final, reason, actor });
     status = final;
     step = null;
     await searchAttributes();
@@ -328,8 +324,7 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
   });
   steps.push({ step: 'survey', enteredOn: today(), dueOn: null });
   current()!.dueOn = await computeDue();
-  log.stage({ kind: 'step-due-changed', step: 'survey', dueOn: current()!.dueOn });
-  await log.flush();
+  await log.write({ kind: 'step-due-changed', step: 'survey', dueOn: current()!.dueOn });
   recorded = true;
   await searchAttributes();
 
