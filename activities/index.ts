@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from '../infra/db/pool.js';
 import { calendarActivities } from './calendar.js';
 import { caseRecordActivities } from './case-records.js';
+import { documentActivities } from './documents.js';
 
 export interface ActivityDeps {
   readonly pool: Pool;
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...caseRecordActivities(deps),
     ...calendarActivities(deps),
+    ...documentActivities(deps),
   };
 }
 
