@@ -15,6 +15,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import Handlebars from 'handlebars';
 import type { Pool } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
+import { createPdfRenderer, type PdfRenderer } from './pdf.js';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/documents/', import.meta.url));
 
@@ -90,9 +91,25 @@ export interface IssuedDocument {
   readonly sha256: string;
 }
 
-export function documentActivities(deps: { pool: Pool }) {
+export function documentActivities(deps: { pool: Pool; pdf?: PdfRenderer | undefined }) {
   const engine = createDocumentEngine();
+  const pdf = deps.pdf ?? createPdfRenderer();
   return {
+    /** The PDF of a stored document: rendered once and kept (a retry or a download renders it if missing). */
+    async renderDocumentPdf(documentId: string): Promise<{ bytes: number; sha256: string }> {
+      const { rows } = await deps.pool.query<{ html: string; pdf: Buffer | null; pdfSha256: string | null }>(
+        'SELECT html, pdf, pdf_sha256 AS "pdfSha256" FROM documents WHERE id = $1',
+        [documentId],
+      );
+      const doc = rows[0];
+      if (!doc) throw ApplicationFailure.nonRetryable(`document ${documentId} does not exist`, 'UnknownDocument');
+      if (doc.pdf && doc.pdfSha256) return { bytes: doc.pdf.length, sha256: doc.pdfSha256 };
+      const bytes = await pdf.toPdf(doc.html);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      await deps.pool.query('UPDATE documents SET pdf = $2, pdf_sha256 = $3 WHERE id = $1 AND pdf IS NULL', [documentId, bytes, sha256]);
+      return { bytes: bytes.length, sha256 };
+    },
+
     /**
      * Renders and stores a document. Its number, when numbered, is taken in the same transaction that
      * stores it: a failure rolls both back (no gap), and a retry of the same activity finds the document it

@@ -7,6 +7,7 @@ import { sessionSecret } from './auth/middleware.js';
 import type { AppDeps } from './app.js';
 import { createCalendarService } from './calendar.js';
 import { createCaseService } from './cases.js';
+import { createDocumentService } from './documents.js';
 import { createHealthCheck } from './health.js';
 import { createOrganizationService } from './organizations.js';
 import { createRecordService } from './records.js';
@@ -18,11 +19,13 @@ export function createAppDeps(deps: {
   taskQueue: string;
   session: AppDeps['session'];
   logger?: Logger;
+  chromiumPath?: string | undefined;
 }): AppDeps {
   const cases = createCaseService(deps);
   return {
     pool: deps.pool,
     cases,
+    documents: createDocumentService({ pool: deps.pool, chromiumPath: deps.chromiumPath }),
     calendar: createCalendarService({ pool: deps.pool, cases }),
     organizations: createOrganizationService(deps),
     records: createRecordService(deps),
@@ -38,6 +41,7 @@ export function appDepsFromConfig(config: Config, deps: { client: Client; pool: 
   return createAppDeps({
     ...deps,
     taskQueue: config.temporal.taskQueue,
+    chromiumPath: config.chromiumPath,
     session: { ...config.session, secret: sessionSecret(config.session.secret, config.dataDir) },
   });
 }

@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   SESSION_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters of random text').optional()),
   TRUST_PROXY: z.preprocess(emptyToUndefined, bool.optional()),
 
+  CHROMIUM_PATH: optionalString,
+
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('admissions'),
@@ -64,6 +66,8 @@ export interface Config {
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
   readonly dataDir: string;
   readonly toolsDir: string;
+  /** Chromium for PDFs; unset: /usr/bin/chromium or `chromium` on PATH. */
+  readonly chromiumPath: string | undefined;
   readonly session: {
     /** Unset outside production: a random secret kept in DATA_DIR/session-secret. */
     readonly secret: string | undefined;
@@ -138,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { host: e.HOST, port: e.PORT, publicUrl },
     dataDir: e.DATA_DIR,
     toolsDir: e.TOOLS_DIR,
+    chromiumPath: e.CHROMIUM_PATH,
     session: {
       secret: e.SESSION_SECRET,
       secureCookies: publicUrl.startsWith('https://'),

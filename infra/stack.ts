@@ -81,7 +81,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { pool, client },
+      deps: { pool, client, chromiumPath: config.chromiumPath },
     });
     const running = worker.run();
     cleanups.push(async () => {

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { pool, client },
+    deps: { pool, client, chromiumPath: config.chromiumPath },
   });
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   console.log(JSON.stringify({ msg: 'worker ready', taskQueue: config.temporal.taskQueue }));

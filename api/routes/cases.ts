@@ -10,6 +10,7 @@ import {
   type StepData,
 } from '../../workflows/definitions.js';
 import type { CaseService } from '../cases.js';
+import type { DocumentService } from '../documents.js';
 import { principal, type RouteDef } from '../routing.js';
 import { isoDate, line, parse, uuid } from '../validation.js';
 
@@ -125,7 +126,7 @@ const ESTABLISHMENT_BODIES = {
   announcement: z.strictObject({ heldOn: date }),
 } satisfies Record<EstablishmentStepId, z.ZodType>;
 
-export function caseRoutes(cases: CaseService): RouteDef[] {
+export function caseRoutes(cases: CaseService, documents: DocumentService): RouteDef[] {
   const id = (params: unknown) => parse(CaseIdParams, params, 'path').id;
   const caseAction = (path: string, action: RouteDef['action'], run: (req: Parameters<RouteDef['handler']>[0], caseId: string) => Promise<unknown>): RouteDef => ({
     method: 'post',
@@ -155,6 +156,7 @@ export function caseRoutes(cases: CaseService): RouteDef[] {
     },
     { method: 'get', path: '/:id', action: 'cases.read', handler: async (req, res) => res.json(await cases.get(principal(req), id(req.params))) },
     { method: 'get', path: '/:id/status', action: 'cases.read', handler: async (req, res) => res.json(await cases.status(principal(req), id(req.params))) },
+    { method: 'get', path: '/:id/documents', action: 'cases.read', handler: async (req, res) => res.json({ items: await documents.list(principal(req), id(req.params)) }) },
     { method: 'get', path: '/:id/comments', action: 'cases.read', handler: async (req, res) => res.json({ items: await cases.comments(principal(req), id(req.params)) }) },
     {
       method: 'post',

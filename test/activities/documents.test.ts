@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentEngine, documentActivities, type IssueRequest } from '../../activities/documents.js';
+import { createPdfRenderer } from '../../activities/pdf.js';
 import { addOrganization, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 describe('documents: templates, numbering, storage', () => {
@@ -9,16 +11,22 @@ describe('documents: templates, numbering, storage', () => {
   let upper: string;
   let cell: string;
   let issue: ReturnType<typeof documentActivities>['issueDocument'];
+  let renderPdf: ReturnType<typeof documentActivities>['renderDocumentPdf'];
+  const pdf = createPdfRenderer();
   const env = new MockActivityEnvironment();
 
   beforeAll(async () => {
     db = await createTestDatabase();
     upper = await addOrganization(db.pool, { name: 'Đảng ủy Khu kinh tế', kind: 'upper-committee', symbol: 'ĐUKKT' });
     cell = await addOrganization(db.pool, { name: 'Chi bộ Công ty Hải Âu', kind: 'grassroots-cell', parentId: upper });
-    const acts = documentActivities({ pool: db.pool });
+    const acts = documentActivities({ pool: db.pool, pdf });
     issue = (r) => env.run(acts.issueDocument, r);
+    renderPdf = (id) => env.run(acts.renderDocumentPdf, id);
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await pdf.close();
+    await db?.drop();
+  });
 
   const newCase = async () => {
     const id = randomUUID();
@@ -57,6 +65,19 @@ describe('documents: templates, numbering, storage', () => {
     expect(html).toContain('Nguyễn Thị Ánh Hồng');
     expect(html).toContain('BAN THƯỜNG VỤ ĐẢNG ỦY KHU KINH TẾ');
     expect(html).toContain('T/M BAN THƯỜNG VỤ');
+  });
+
+  it('renders the PDF once, with the Vietnamese text in its text layer', async () => {
+    const d = await issue(decision(await newCase(), 'Đặng Thị Ngọc Ánh'));
+    const first = await renderPdf(d.id);
+    expect(first.bytes).toBeGreaterThan(1000);
+    expect(await renderPdf(d.id)).toEqual(first); // kept, not rendered again
+    const { rows } = await db.pool.query<{ pdf: Buffer }>('SELECT pdf FROM documents WHERE id = $1', [d.id]);
+    const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: rows[0]!.pdf }).toString('utf8');
+    expect(text).toContain('ĐẢNG CỘNG SẢN VIỆT NAM');
+    expect(text).toContain('Đặng Thị Ngọc Ánh');
+    expect(text).toContain('ngày 29 tháng 3 năm 2024');
+    expect(text).toContain(`Số ${d.numberText}`);
   });
 
   it('renders 6-KNĐ with the vote counts and the percentage of official members', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentActivities } from '../../activities/documents.js';
 import { insertPerson } from '../../infra/db/queries/cases.js';
 import { admin, approver, createTree, createUser, organizer, viewer } from '../helpers/db.js';
 import { call, caller, startTestStack, type TestStack } from '../helpers/stack.js';
@@ -31,6 +32,7 @@ interface Ctx {
   helperId: string;
   enterpriseId: string;
   userId: string;
+  documentId: string;
 }
 
 interface Probe {
@@ -70,6 +72,9 @@ const MATRIX: Record<string, Probe> = {
     expect: drive,
     request: (c) => ({ path: `/api/v1/cases/${c.caseId}/owner-meetings`, body: { heldOn: '2026-01-05', attendees: 'Ban Tổ chức', outcome: 'undecided' } }),
   },
+  'GET /api/v1/cases/:id/documents': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/documents` }) },
+  'GET /api/v1/documents/:id/html': { expect: scopedRead, request: (c) => ({ path: `/api/v1/documents/${c.documentId}/html` }) },
+  'GET /api/v1/documents/:id/pdf': { expect: scopedRead, request: (c) => ({ path: `/api/v1/documents/${c.documentId}/pdf` }) },
   'GET /api/v1/cases/:id/status': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/status` }) },
   'GET /api/v1/cases/:id/comments': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/comments` }) },
   'POST /api/v1/cases/:id/comments': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/comments`, body: { body: 'Ghi chú' } }) },
@@ -165,6 +170,22 @@ describe('authorization matrix', () => {
       helperId: await insertPerson(pool, { fullName: 'Người Giúp Đỡ', dateOfBirth: '1970-01-01', organizationId: tree.gcell }),
       enterpriseId: enterprise.body.id,
       userId: users.viewer.id,
+      documentId: (
+        await documentActivities({ pool }).issueDocument({
+          caseId: opened.body.caseId,
+          step: 'cell-vote',
+          form: '6-KNĐ',
+          data: {
+            issuer: { superior: 'ĐẢNG ỦY KHU KINH TẾ', name: 'CHI BỘ B' },
+            place: 'Hải Phòng',
+            date: '2026-01-05',
+            candidate: { fullName: 'Ứng Viên', dateOfBirth: '1998-08-08' },
+            cell: { name: 'Chi bộ B' },
+            vote: { heldOn: '2026-01-05', eligible: 7, present: 7, for: 5, against: 2 },
+            signer: { name: 'Bí thư' },
+          },
+        })
+      ).id,
     };
   });
   afterAll(() => stack?.stop());
