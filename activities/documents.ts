@@ -20,9 +20,35 @@ import { createPdfRenderer, type PdfRenderer } from './pdf.js';
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/documents/', import.meta.url));
 
 /** The fields each form cannot do without: a missing one refuses the document (nothing is stored). */
+const LETTER = ['issuer.name', 'issuer.superior', 'place', 'date', 'signer.name'];
+const PERSON = ['candidate.fullName', 'candidate.dateOfBirth'];
+const VOTE = ['vote.heldOn', 'vote.eligible', 'vote.present', 'vote.for', 'vote.against'];
+
+/** The fields each form cannot do without: a missing one refuses the document (nothing is stored). */
 export const REQUIRED_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  '9-KNĐ': ['issuer.name', 'issuer.superior', 'issuer.deciding', 'place', 'date', 'candidate.fullName', 'candidate.dateOfBirth', 'cell.name', 'cellResolution.date', 'signer.name'],
-  '6-KNĐ': ['issuer.name', 'issuer.superior', 'place', 'date', 'candidate.fullName', 'candidate.dateOfBirth', 'cell.name', 'vote.heldOn', 'vote.eligible', 'signer.name'],
+  '1-KNĐ': ['place', 'date', 'issuer.name', 'cell.name', ...PERSON],
+  '2-KNĐ': [...PERSON],
+  '3-KNĐ': [...LETTER, ...PERSON, 'introducer.fullName', 'introducer.admittedOn', 'introducer.coWorkingMonths', 'cell.name'],
+  '4-KNĐ': [...LETTER, ...PERSON, ...VOTE],
+  '4A-KNĐ': [...LETTER, ...PERSON, ...VOTE],
+  '5-KNĐ': [...LETTER, ...PERSON, 'opinions'],
+  '6-KNĐ': [...LETTER, ...PERSON, 'cell.name', 'vote.heldOn', 'vote.eligible'],
+  '7-KNĐ': [...LETTER, ...PERSON, 'cell.name'],
+  '8-KNĐ': [...LETTER, ...PERSON, ...VOTE, 'cell.name'],
+  '9-KNĐ': [...LETTER, 'issuer.deciding', ...PERSON, 'cell.name', 'cellResolution.date'],
+  '10-KNĐ': ['place', 'date', 'signer.name', ...PERSON, 'admittedOn', 'cell.name'],
+  '11-KNĐ': ['place', 'date', 'signer.name', ...PERSON, 'admittedOn', 'helper.fullName', 'cell.name'],
+  '12-KNĐ': [...LETTER, ...PERSON, 'opinions'],
+  '13-KNĐ': [...LETTER, ...PERSON, ...VOTE, 'cell.name', 'probationEndsOn'],
+  '14-KNĐ': [...LETTER, ...PERSON, 'cell.name'],
+  '15-KNĐ': [...LETTER, ...PERSON, ...VOTE, 'cell.name'],
+  '16-KNĐ': [...LETTER, 'issuer.deciding', ...PERSON, 'admittedOn', 'fullMemberOn', 'recognitionResolution.date', 'cell.name'],
+  'survey-report': [...LETTER, 'enterprise.name', 'survey.surveyedOn', 'survey.workforce'],
+  'owner-meeting-minutes': [...LETTER, 'enterprise.name', 'meeting.heldOn', 'meeting.attendees', 'meeting.outcome'],
+  'to-trinh': [...LETTER, 'enterprise.name', 'proposal.name', 'members.official'],
+  'establishment-decision': [...LETTER, 'issuer.deciding', 'enterprise.name', 'proposal.name', 'proposal.proposedOn', 'members.official'],
+  'appointment-decision': [...LETTER, 'issuer.deciding', 'proposal.name', 'appointee.fullName'],
+  'announcement-minutes': [...LETTER, 'enterprise.name', 'proposal.name', 'announcement.heldOn', 'decision.establishmentNumber', 'decision.appointmentNumber'],
 };
 
 const MONTH_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -42,7 +68,8 @@ export function createDocumentEngine() {
     const p = Number(part);
     const w = Number(whole);
     if (!Number.isFinite(p) || !Number.isFinite(w) || w <= 0) return '';
-    return `${(Math.round((p / w) * 1000) / 10).toLocaleString('vi-VN', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %`;
+    // A no-break space keeps "66,7 %" on one line.
+    return `${(Math.round((p / w) * 1000) / 10).toLocaleString('vi-VN', { minimumFractionDigits: 1, maximumFractionDigits: 1 })}\u00a0%`;
   });
   hb.registerHelper('upper', (s: unknown) => (typeof s === 'string' ? s.toLocaleUpperCase('vi-VN') : ''));
   const partials = path.join(TEMPLATES_DIR, 'partials');

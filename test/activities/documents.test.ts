@@ -90,7 +90,7 @@ describe('documents: templates, numbering, storage', () => {
       cell: { name: 'Chi bộ Công ty Hải Âu' },
       signer: { onBehalf: 'T/M CHI BỘ', title: 'BÍ THƯ', name: 'Phạm Thị Hà' },
     });
-    expect(html).toContain('Tán thành kết nạp:</td><td>6 đồng chí (66,7 % so với tổng số đảng viên chính thức)');
+    expect(html).toContain('Tán thành kết nạp:</td><td>6 đồng chí (66,7\u00a0% so với tổng số đảng viên chính thức)');
     expect(html).toContain('Có mặt:</td><td>8');
     expect(html).toContain('ngày 20 tháng 2 năm 2024');
   });
@@ -106,7 +106,9 @@ describe('documents: templates, numbering, storage', () => {
     const caseId = await newCase();
     const req = decision(caseId);
     const data = { ...req.data, candidate: { fullName: ' ' }, signer: {} };
-    await expect(issue({ ...req, data })).rejects.toThrow(/cannot be issued without: candidate.fullName, candidate.dateOfBirth, signer.name/);
+    const refused = issue({ ...req, data });
+    await expect(refused).rejects.toThrow(/9-KNĐ cannot be issued without: /);
+    await expect(refused).rejects.toThrow(/signer\.name.*candidate\.fullName, candidate\.dateOfBirth/);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM documents WHERE case_id = $1', [caseId]);
     expect(rows[0].n).toBe(0);
   });
