@@ -2,48 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createDocumentEngine, missingFields, REQUIRED_FIELDS } from '../../activities/documents.js';
 import { createPdfRenderer } from '../../activities/pdf.js';
-
-/** One fixture with every field any form reads. */
-const FIXTURE = {
-  number: '12-QĐ/ĐUKKT',
-  place: 'Hải Phòng',
-  date: '2024-03-29',
-  issuer: { superior: 'ĐẢNG BỘ THÀNH PHỐ HẢI PHÒNG', name: 'ĐẢNG ỦY KHU KINH TẾ', deciding: 'Ban Thường vụ Đảng ủy Khu kinh tế' },
-  recipients: ['Chi bộ Công ty Hải Âu'],
-  signer: { onBehalf: 'T/M BAN THƯỜNG VỤ', title: 'PHÓ BÍ THƯ', name: 'Trần Văn Quý' },
-  candidate: {
-    fullName: 'Nguyễn Thị Ánh Hồng',
-    dateOfBirth: '1998-07-05',
-    sex: 'Nữ',
-    birthName: 'Nguyễn Thị Ánh Hồng',
-    placeOfBirth: 'Thủy Nguyên',
-    hometown: 'Thủy Nguyên, Hải Phòng',
-    permanentResidence: 'phường Thủy Đường',
-    ethnicity: 'Kinh',
-    religion: 'Không',
-    generalEducation: '12/12',
-    occupation: 'Công nhân',
-  },
-  cell: { name: 'Chi bộ Công ty Hải Âu' },
-  introducer: { fullName: 'Phạm Văn Đông', admittedOn: '2010-05-19', coWorkingMonths: 24 },
-  helper: { fullName: 'Vũ Thị Lan' },
-  vote: { heldOn: '2024-02-20', eligible: 9, present: 8, for: 6, against: 2 },
-  opinions: [{ source: 'Công đoàn cơ sở', asked: 15, agree: 14 }, { source: 'Chi ủy nơi cư trú', asked: 3, agree: 3 }],
-  recommendation: { admit: true },
-  cellResolution: { date: '2024-02-20' },
-  recognitionResolution: { date: '2025-04-10' },
-  admittedOn: '2024-03-29',
-  probationEndsOn: '2025-04-02',
-  fullMemberOn: '2025-04-02',
-  enterprise: { name: 'Công ty TNHH Điện tử Sao Mai', zone: 'KCN Tràng Duệ' },
-  survey: { surveyedOn: '2024-01-15', workforce: 2500, tradeUnion: true, youthUnion: false, ownerAttitude: 'ủng hộ', reportedMembers: { official: 3, probationary: 1, attachedElsewhere: 2 } },
-  meeting: { heldOn: '2024-02-01', attendees: 'Tổng giám đốc Kim Min-jun; Ban Tổ chức', outcome: 'đồng ý' },
-  proposal: { name: 'Chi bộ Công ty Sao Mai', proposedOn: '2024-03-01', committee: false },
-  members: { official: 3, probationary: 1 },
-  appointee: { fullName: 'Đỗ Văn Hùng' },
-  announcement: { heldOn: '2024-04-10' },
-  decision: { establishmentNumber: '80-QĐ/ĐUKKT', appointmentNumber: '81-QĐ/ĐUKKT' },
-};
+import { DOCUMENT_SAMPLE as FIXTURE } from '../../scripts/document-samples.js';
 
 /** What each form must show of the fixture (besides its title). */
 const person = ['Nguyễn Thị Ánh Hồng'];
