@@ -169,8 +169,11 @@ export function assertStepData(d: StepData, ctx: RuleContext): void {
   }
 }
 
+/** A decision number: a number, QĐ, and the issuing body's symbol (12-QĐ/ĐUKKT). */
+export const DECISION_NUMBER = /^\d{1,6}-(QĐ|QD)\/[\p{L}\p{N}-]{1,30}$/u;
+
 function assertDecision(number: string, issuedOn: string, today: string, notBefore: string | undefined): void {
-  if (typeof number !== 'string' || !/^\d{1,6}-(QĐ|QD)\/[\p{L}\p{N}-]{1,30}$/u.test(number)) {
+  if (typeof number !== 'string' || !DECISION_NUMBER.test(number)) {
     fail('number must look like 12-QĐ/ĐUKKT (a number, QĐ, and the issuing body’s symbol)');
   }
   assertDate(issuedOn, 'issuedOn', today);

@@ -2,15 +2,12 @@
  * Rules for setting up a party organization in an enterprise (domain.md §2.1), pure: shared by the
  * cell-establishment workflow (to come, issue #6) and the API.
  */
-import { assertDate, RuleError } from './admission-rules.js';
-import type { EstablishmentFacts, EstablishmentStepData } from './definitions.js';
+import { assertDate, DECISION_NUMBER, RuleError } from './admission-rules.js';
+import type { EstablishmentFacts, EstablishmentStepData, EstablishmentStepId } from './definitions.js';
 import type { OrgKind } from './org/tree.js';
 
-export const ESTABLISHMENT_STEPS = ['survey', 'owner-consent', 'member-transfer', 'proposal', 'decision', 'announcement'] as const;
-export type EstablishmentStep = (typeof ESTABLISHMENT_STEPS)[number];
-
 export const ESTABLISHMENT_STEP_CATALOG: ReadonlyArray<{
-  readonly id: EstablishmentStep;
+  readonly id: EstablishmentStepId;
   readonly label: { readonly vi: string; readonly en: string };
   readonly workingDays: number;
   readonly documents: readonly string[];
@@ -75,8 +72,6 @@ export function proposalProblem(m: { readonly official: number }): string | unde
 const fail = (message: string): never => {
   throw new RuleError(message);
 };
-
-const DECISION_NUMBER = /^\d{1,6}-(QĐ|QD)\/[\p{L}\p{N}-]{1,30}$/u;
 
 /** The rules of each establishment step's sign-off (synchronous: run in the update validator). */
 export function assertEstablishmentData(d: EstablishmentStepData, ctx: { readonly today: string; readonly facts: EstablishmentFacts }): void {

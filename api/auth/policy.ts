@@ -3,7 +3,7 @@
  * resource's place in the tree. Reads outside the caller's scope answer as if the thing did not exist.
  */
 import type { RoleGrant } from '../../infra/db/queries/users.js';
-import type { ApprovalChain, ChainLink } from '../../workflows/org/tree.js';
+import type { ChainLink } from '../../workflows/org/tree.js';
 
 export interface Principal {
   readonly userId: string;
@@ -57,11 +57,3 @@ export const canSign = (p: Principal, link: ChainLink): boolean =>
   p.roles.some((r) => r.role === 'approver' && r.body === link.body && r.organizationId === link.organizationId);
 
 export const canWriteEnterprises = (p: Principal): boolean => isAdmin(p) || p.roles.some((r) => r.role === 'organizer');
-
-export type SignOffBy = keyof ApprovalChain | 'organizer-or-cell';
-
-/** The chain link a step's sign-off belongs to, for the steps implemented so far. */
-export function signer(chain: ApprovalChain, by: SignOffBy): ChainLink | null {
-  if (by === 'organizer-or-cell') return chain.cell;
-  return chain[by];
-}

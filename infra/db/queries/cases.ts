@@ -93,11 +93,6 @@ export async function organizationExists(db: Queryable, id: string): Promise<boo
   return (rowCount ?? 0) > 0;
 }
 
-export async function personExists(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query('SELECT 1 FROM people WHERE id = $1', [id]);
-  return (rowCount ?? 0) > 0;
-}
-
 export async function insertPerson(
   db: Queryable,
   p: { fullName: string; dateOfBirth: string; organizationId?: string | null },
