@@ -3,8 +3,9 @@ import type { Pool } from '../infra/db/pool.js';
 import { getOrganization } from '../infra/db/queries/organizations.js';
 import { documentActivities } from '../activities/documents.js';
 import { createPdfRenderer } from '../activities/pdf.js';
-import { canRead, type Principal } from './auth/policy.js';
-import { notFound } from './http-errors.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { canManage, canRead, type Principal } from './auth/policy.js';
+import { HttpError, missingDocumentData, notFound } from './http-errors.js';
 
 export interface DocumentRow {
   readonly id: string;
@@ -25,6 +26,8 @@ export interface DocumentService {
   list(p: Principal, caseId: string): Promise<DocumentRow[]>;
   html(p: Principal, id: string): Promise<{ row: DocumentRow; html: string }>;
   pdf(p: Principal, id: string): Promise<{ row: DocumentRow; pdf: Buffer }>;
+  /** A new version made from the case's current data (the number stays). Staff of the case's subtree. */
+  rerender(p: Principal, id: string): Promise<DocumentRow>;
 }
 
 export function createDocumentService(deps: { pool: Pool; chromiumPath?: string | undefined }): DocumentService {
@@ -36,14 +39,15 @@ export function createDocumentService(deps: { pool: Pool; chromiumPath?: string 
     const { rows } = await pool.query<{ organizationId: string }>('SELECT organization_id AS "organizationId" FROM cases WHERE id = $1', [caseId]);
     const org = rows[0] && (await getOrganization(pool, rows[0].organizationId));
     if (!org || !canRead(p, org.path)) throw notFound(what);
+    return org;
   }
 
   async function visibleDocument(p: Principal, id: string) {
     const { rows } = await pool.query<DocumentRow & { html: string }>(`SELECT ${COLUMNS}, d.html FROM documents d WHERE d.id = $1`, [id]);
     const row = rows[0];
     if (!row) throw notFound('The document');
-    await visibleCase(p, row.caseId, 'The document');
-    return row;
+    const org = await visibleCase(p, row.caseId, 'The document');
+    return { ...row, org };
   }
 
   return {
@@ -53,14 +57,27 @@ export function createDocumentService(deps: { pool: Pool; chromiumPath?: string 
       return rows;
     },
     async html(p, id) {
-      const { html, ...row } = await visibleDocument(p, id);
+      const { html, org: _org, ...row } = await visibleDocument(p, id);
       return { row, html };
     },
     async pdf(p, id) {
-      const { html: _html, ...row } = await visibleDocument(p, id);
+      const { html: _html, org: _org, ...row } = await visibleDocument(p, id);
       await renderer.renderDocumentPdf(id);
       const { rows } = await pool.query<{ pdf: Buffer }>('SELECT pdf FROM documents WHERE id = $1', [id]);
       return { row, pdf: rows[0]!.pdf };
+    },
+    async rerender(p, id) {
+      const { org } = await visibleDocument(p, id);
+      if (!canManage(p, org.path)) throw new HttpError(403, 'forbidden', 'Re-rendering a document is for the staff of its case');
+      try {
+        const issued = await renderer.rerenderDocument(id, { userId: p.userId, ip: p.ip });
+        const { rows } = await pool.query<DocumentRow>(`SELECT ${COLUMNS} FROM documents d WHERE d.id = $1`, [issued.id]);
+        return rows[0]!;
+      } catch (err) {
+        if (err instanceof ApplicationFailure && err.type === 'MissingDocumentData') throw missingDocumentData(err);
+        if (err instanceof ApplicationFailure && err.type === 'NoSource') throw new HttpError(409, 'no_source', err.message);
+        throw err;
+      }
     },
   };
 }

@@ -29,6 +29,17 @@ export class HttpError extends Error {
 
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} was not found`);
 
+/** A step's papers lack data: 422 naming each missing field, its form and where to fill it in. */
+export function missingDocumentData(failure: ApplicationFailure): HttpError {
+  const fields = (failure.details ?? []).flatMap((d) => {
+    const m = d as { form?: unknown; field?: unknown; source?: unknown };
+    return typeof m?.field === 'string'
+      ? [{ field: m.field, rule: 'required', message: `${String(m.form)} needs it${typeof m.source === 'string' ? `: ${m.source}` : ''}` }]
+      : [];
+  });
+  return new HttpError(422, 'missing_document_data', failure.message, fields);
+}
+
 /** Translate what the Temporal client throws into an HttpError, or undefined when it is not a client outcome. */
 export function fromTemporalError(err: unknown): HttpError | undefined {
   if (err instanceof WorkflowNotFoundError) return notFound('The case');
@@ -44,6 +55,8 @@ export function fromTemporalError(err: unknown): HttpError | undefined {
         return new HttpError(409, 'case_closed', failure.message);
       case FailureTypes.ruleViolated:
         return new HttpError(422, 'rule_violated', failure.message);
+      case FailureTypes.missingDocumentData:
+        return missingDocumentData(failure);
       default:
         return new HttpError(422, 'rejected', failure.message);
     }

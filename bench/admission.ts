@@ -43,6 +43,7 @@ async function startToFirstActivity(): Promise<void> {
         return { written: events.length };
       },
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+      issueStepDocuments: async (r: { issueKey: string; data: { step: string } }) => ({ documents: [{ id: `doc-${r.data.step}-${r.issueKey}`, form: r.data.step, numberText: null }] }),
       recordMembership: async () => undefined,
     },
     maxConcurrentWorkflowTaskExecutions: 40,

@@ -3,6 +3,7 @@
  * record replay histories (`npm run record:histories`) and by the full-case benchmark. Dates are workflow
  * time, so the same drive works whatever day it runs.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -45,6 +46,9 @@ export interface ScenarioEnv {
   close(): Promise<void>;
 }
 
+/** Cases whose first application sign-off is refused for missing document data. */
+const papersRefusedOnce = new Set<string>();
+
 /** The time-skipping server (from PyPI, like the tests) with a worker on in-memory activities. */
 export async function startScenarioEnv(): Promise<ScenarioEnv> {
   const config = loadConfig();
@@ -59,6 +63,13 @@ export async function startScenarioEnv(): Promise<ScenarioEnv> {
       recordCaseEvent: async () => ({ written: true }),
       recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+      // Papers: fake ids; a case in `papersRefusedOnce` lacks data at its first application (the refusal path).
+      issueStepDocuments: async (r: { caseId: string; issueKey: string; data: { step: string } }) => {
+        if (r.data.step === 'application' && papersRefusedOnce.delete(r.caseId)) {
+          throw ApplicationFailure.nonRetryable('the papers of this step cannot be issued: 1-KNĐ needs place', 'MissingDocumentData', { form: '1-KNĐ', field: 'place', source: null });
+        }
+        return { documents: [{ id: `doc-${r.data.step}-${r.issueKey}`, form: r.data.step, numberText: null }] };
+      },
       recordMembership: async () => undefined,
       countEnterpriseMembers: async (q: { personIds: string[] }) => ({ official: 2 + q.personIds.length, probationary: 1 }),
       createEstablishedOrganization: async (o: { caseId: string }) => ({ organizationId: `org-${o.caseId}` }),
@@ -90,7 +101,12 @@ async function startCase(s: ScenarioEnv): Promise<WorkflowHandle<typeof admissio
   });
 }
 
-async function drive(s: ScenarioEnv, h: WorkflowHandle<typeof admissionWorkflow>, until: 'cell-vote' | 'end', opts: { failFirstVote?: boolean; hold?: boolean } = {}) {
+async function drive(
+  s: ScenarioEnv,
+  h: WorkflowHandle<typeof admissionWorkflow>,
+  until: 'cell-vote' | 'end',
+  opts: { failFirstVote?: boolean; hold?: boolean; papersRefusedOnce?: boolean } = {},
+) {
   const today = async () => vietnamDate(await s.env.currentTimeMs());
   const sign = (data: StepData, actor = staff) => h.executeUpdate(signStepUpdate, { args: [{ data, actor }] });
   const t = await today();
@@ -100,6 +116,14 @@ async function drive(s: ScenarioEnv, h: WorkflowHandle<typeof admissionWorkflow>
     await h.executeUpdate(holdCaseUpdate, { args: [{ reason: 'Chờ hồ sơ' }] });
     await s.env.sleep('10 days');
     await h.executeUpdate(resumeCaseUpdate, { args: [{}] });
+  }
+  if (opts.papersRefusedOnce) {
+    papersRefusedOnce.add(h.workflowId.slice('admission:'.length));
+    const refused = await sign({ step: 'application', receivedOn: await today(), biographySealedOn: await today() }).then(
+      () => false,
+      () => true,
+    );
+    if (!refused) throw new Error('the application should have been refused for missing document data');
   }
   await sign({ step: 'application', receivedOn: await today(), biographySealedOn: await today() });
   await sign({ step: 'verification', completedOn: await today(), result: 'clear' });
@@ -164,7 +188,7 @@ async function driveEstablishment(s: ScenarioEnv, h: WorkflowHandle<typeof cellE
   await h.executeUpdate(recordMemberTransferUpdate, { args: [{ personId: randomUUID() }] });
   await sign({ step: 'member-transfer', completedOn: await today() });
   await sign({ step: 'proposal', proposedOn: await today(), name: 'Chi bộ Công ty Mẫu', symbol: 'CBCTM', kind: 'grassroots-cell', leadership: 'secretary' });
-  await sign({ step: 'decision', establishmentNumber: '90-QĐ/ĐUKKT', appointmentNumber: '91-QĐ/ĐUKKT', issuedOn: await today() }, competent);
+  await sign({ step: 'decision', establishmentNumber: '90-QĐ/ĐUKKT', appointmentNumber: '91-QĐ/ĐUKKT', issuedOn: await today(), appointeePersonId: randomUUID() }, competent);
   await s.env.sleep('10 days');
   await sign({ step: 'announcement', heldOn: await today() });
 }
@@ -189,6 +213,23 @@ export const SCENARIOS: Record<string, (s: ScenarioEnv) => Promise<WorkflowHandl
   'admission-v2-failed-vote-then-admitted': async (s) => {
     const h = await startCase(s);
     await drive(s, h, 'end', { failFirstVote: true });
+    return h;
+  },
+  // Since the `step-documents` patch: every sign-off issues its papers first.
+  'admission-v3-papers-full-path': async (s) => {
+    const h = await startCase(s);
+    await drive(s, h, 'end', { failFirstVote: true });
+    return h;
+  },
+  'admission-v3-papers-refused-then-signed': async (s) => {
+    const h = await startCase(s);
+    await drive(s, h, 'cell-vote', { papersRefusedOnce: true });
+    await h.executeUpdate(withdrawCaseUpdate, { args: [{ reason: 'Chuyển công tác' }] });
+    return h;
+  },
+  'establishment-v2-papers-full-path': async (s) => {
+    const h = await startEstablishment(s);
+    await driveEstablishment(s, h, true);
     return h;
   },
   'admission-v2-hold-resume-then-withdrawn': async (s) => {

@@ -12,7 +12,7 @@ import { vietnamDate } from './calendar/work-calendar.js';
 import { admissionWorkflowV1 } from './admission-v1.js';
 import { assertSigner, assertStepData, RuleError, votePasses } from './admission-rules.js';
 import { CaseLog } from './case-log.js';
-import { checkRule, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
+import { checkRule, issueStepPapers, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
 import { Deadlines } from './deadlines.js';
 import {
   awaitCaseRecordedUpdate,
@@ -37,7 +37,7 @@ import {
   type StepRecord,
 } from './definitions.js';
 import type { ApprovalChain } from './org/tree.js';
-import { membership } from './proxies.js';
+import { documents, membership } from './proxies.js';
 import { RULES, STEP_META, type DeadlineFrom } from './steps.js';
 
 /** Search attributes: ids, kinds and dates only — never personal data. */
@@ -64,6 +64,22 @@ type Request =
   | { kind: 'extend'; step: 'decision' | 'recognition-decision'; reason: string; actor: ActorRef | null }
   | { kind: 'consent'; documentNo: string; on: string; actor: ActorRef | null }
   | { kind: 'withdraw'; reason: string; actor: ActorRef | null };
+
+/** Steps whose sign-off issues papers (documents.ts says which), and outcomes that issue none. */
+const PAPER_STEPS: ReadonlySet<AdmissionStep> = new Set([
+  'application',
+  'introduction',
+  'opinions',
+  'cell-vote',
+  'partial-appraisal',
+  'committee-vote',
+  'decision',
+  'recognition-review',
+  'recognition-cell-vote',
+  'recognition-committee-vote',
+  'recognition-decision',
+]);
+const NO_PAPERS: ReadonlySet<string> = new Set(['failed', 'reject', 'strike-off', 'certificate-expired', 'file-stale']);
 
 /** Steps during which the new-member course certificate can still be recorded. */
 const COURSE_STEPS: ReadonlySet<AdmissionStep | null> = new Set(['probation', 'recognition-review', 'recognition-cell-vote']);
@@ -363,6 +379,53 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     log.stage({ kind: 'step-completed', step: step!, data: { ...data, outcome }, actor: { userId: s.actor.userId, ip: s.actor.ip } });
   };
 
+  /** What a cell vote leads to: checked in this order (certificate age, file age, then the 2/3 rule). */
+  const cellVoteOutcome = (d: Extract<StepData, { step: 'cell-vote' }>): 'certificate-expired' | 'file-stale' | 'failed' | 'passed' => {
+    if (facts.certificateIssuedOn && addMonths(facts.certificateIssuedOn, RULES.certificateValidMonths) <= d.vote.heldOn) return 'certificate-expired';
+    if (facts.fileBuiltOn && d.vote.heldOn > addMonths(facts.fileBuiltOn, RULES.fileValidMonths)) return 'file-stale';
+    return votePasses(d.vote) ? 'passed' : 'failed';
+  };
+
+  /** The outcome a sign-off will have, for its papers (a failed vote issues no resolution). */
+  const signOutcome = (d: StepData): string => {
+    switch (d.step) {
+      case 'cell-vote':
+        return cellVoteOutcome(d);
+      case 'committee-vote':
+      case 'recognition-cell-vote':
+      case 'recognition-committee-vote':
+        return votePasses(d.vote) ? 'passed' : 'failed';
+      case 'decision':
+      case 'recognition-decision':
+        return d.decided;
+      default:
+        return 'done';
+    }
+  };
+
+  /**
+   * Issues the step's papers before the step is recorded. Missing data (a name, a place) refuses the
+   * sign-off naming the fields, and the case stays at its step with nothing stored. True: refused.
+   */
+  const issuePapers = async (s: SignStepInput, item: Queued<Request>): Promise<boolean> => {
+    const outcome = signOutcome(s.data);
+    // Steps without papers, and failed votes or refusals, skip the activity (the history stays short).
+    if (!PAPER_STEPS.has(s.data.step) || NO_PAPERS.has(outcome)) return false;
+    const issued = await issueStepPapers(documents, item, {
+      caseId: input.caseId,
+      type: 'admission',
+      issueKey: String(steps.length),
+      data: s.data,
+      outcome,
+      chain,
+      facts: { ...facts },
+      actorUserId: s.actor.userId,
+    });
+    if (issued === null) return true;
+    if (issued.length) current()!.documentIds = issued;
+    return false;
+  };
+
   /** Applies a sign-off: records it, keeps its facts, and names the next step (null: the case closed). */
   const apply = async (s: SignStepInput): Promise<AdmissionStep | null> => {
     const d = s.data;
@@ -399,33 +462,35 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
         return 'cell-vote';
       case 'cell-vote': {
         const vote = { ...d.vote, candidateAgeMonths: d.candidateAgeMonths };
-        // A file older than 12 months at the vote: introductions and opinions are redone (HD 06-2025 5.4).
-        const fileExpires = facts.fileBuiltOn ? addMonths(facts.fileBuiltOn, RULES.fileValidMonths) : undefined;
-        // A certificate 60 months old at the vote: the candidate retakes the course, then the cell votes again.
-        if (facts.certificateIssuedOn && addMonths(facts.certificateIssuedOn, RULES.certificateValidMonths) <= d.vote.heldOn) {
-          await completed(s, 'certificate-expired', { certificateIssuedOn: facts.certificateIssuedOn });
-          returnTo = 'cell-vote';
-          return 'awareness-course';
+        switch (cellVoteOutcome(d)) {
+          // A certificate 60 months old at the vote: the candidate retakes the course, then the cell votes again.
+          case 'certificate-expired':
+            await completed(s, 'certificate-expired', { certificateIssuedOn: facts.certificateIssuedOn });
+            returnTo = 'cell-vote';
+            return 'awareness-course';
+          // A file older than 12 months at the vote: introductions and opinions are redone (HD 06-2025 5.4).
+          case 'file-stale': {
+            const expiredOn = addMonths(facts.fileBuiltOn!, RULES.fileValidMonths);
+            await completed(s, 'file-stale', { fileBuiltOn: facts.fileBuiltOn, expiredOn });
+            facts.fileBuiltOn = d.vote.heldOn;
+            return 'introduction';
+          }
+          case 'failed':
+            facts.failedCellVotes += 1;
+            facts.lastFailedCellVoteOn = d.vote.heldOn;
+            await completed(s, 'failed', vote);
+            parkedInSourcePool = true;
+            return 'cell-vote';
+          case 'passed':
+            parkedInSourcePool = false;
+            facts.cellResolutionOn = d.vote.heldOn;
+            paused.reset('cell-resolution');
+            facts.candidateAgeMonthsAtVote = d.candidateAgeMonths;
+            over60 = d.candidateAgeMonths > RULES.maxAgeMonths;
+            await completed(s, 'passed', vote);
+            return afterCellVote();
         }
-        if (fileExpires && d.vote.heldOn > fileExpires) {
-          await completed(s, 'file-stale', { fileBuiltOn: facts.fileBuiltOn, expiredOn: fileExpires });
-          facts.fileBuiltOn = d.vote.heldOn;
-          return 'introduction';
-        }
-        if (!votePasses(d.vote)) {
-          facts.failedCellVotes += 1;
-          facts.lastFailedCellVoteOn = d.vote.heldOn;
-          await completed(s, 'failed', vote);
-          parkedInSourcePool = true;
-          return 'cell-vote';
-        }
-        parkedInSourcePool = false;
-        facts.cellResolutionOn = d.vote.heldOn;
-        paused.reset('cell-resolution');
-        facts.candidateAgeMonthsAtVote = d.candidateAgeMonths;
-        over60 = d.candidateAgeMonths > RULES.maxAgeMonths;
-        await completed(s, 'passed', vote);
-        return afterCellVote();
+        throw new Error('unreachable: every cell-vote outcome returns');
       }
       case 'partial-appraisal':
         // An appraisal report (7-KNĐ) advises; the grassroots committee votes either way.
@@ -534,6 +599,8 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
       outcome.item.done = true; // answered once the new step is recorded
       continue;
     }
+    // Cases started before step documents existed get them from their next sign-off on.
+    if (patched('step-documents') && (await issuePapers(outcome.sign, outcome.item))) continue;
     const next = await apply(outcome.sign);
     if (next !== null && (next !== 'probation' || s !== 'probation')) await enter(next);
     outcome.item.done = true;

@@ -3,13 +3,14 @@
  * (so it alone writes the read model and events keep their sequence), the pause clock of holds, and the
  * way an update is refused. Used by the admission and the cell-establishment workflows.
  */
-import { ApplicationFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
 import { RuleError } from './admission-rules.js';
-import { FailureTypes } from './definitions.js';
+import { FailureTypes, type StepDocumentsRequest } from './definitions.js';
+import type { documents as DocumentsProxy } from './proxies.js';
 
 /** Refuses an update (only that update): the API maps the type to 409/422. */
-export const refuse = (type: string, message: string): never => {
-  throw ApplicationFailure.create({ type, message });
+export const refuse = (type: string, message: string, details?: unknown[]): never => {
+  throw ApplicationFailure.create({ type, message, details });
 };
 
 /** Runs a rule check; a RuleError refuses the update with the rule's message. */
@@ -25,7 +26,7 @@ export function checkRule(fn: () => void): void {
 export interface Queued<R> {
   readonly request: R;
   done: boolean;
-  error?: { readonly type: string; readonly message: string };
+  error?: { readonly type: string; readonly message: string; readonly details?: unknown[] };
 }
 
 /**
@@ -40,7 +41,7 @@ export class RequestQueue<R extends { readonly kind: string }> {
     const item: Queued<R> = { request, done: false };
     this.items.push(item);
     await condition(() => item.done);
-    if (item.error) refuse(item.error.type, item.error.message);
+    if (item.error) refuse(item.error.type, item.error.message, item.error.details);
     return answer();
   }
 
@@ -90,5 +91,29 @@ export class PauseClock<Base extends string> {
       const date = bases[base];
       if (date !== undefined && date <= since) this.days[base] = this.get(base) + days;
     }
+  }
+}
+
+/**
+ * Issues a signed step's papers. Returns their ids, or null when data was missing: the request is then
+ * answered with the missing fields and the step stays where it is (nothing was stored).
+ */
+export async function issueStepPapers(
+  proxy: typeof DocumentsProxy,
+  item: Queued<{ readonly kind: string }>,
+  request: StepDocumentsRequest,
+): Promise<string[] | null> {
+  try {
+    const { documents } = await proxy.issueStepDocuments(request);
+    return documents.map((d) => d.id);
+  } catch (err) {
+    // A local activity's failure may arrive wrapped in an ActivityFailure or as the ApplicationFailure itself.
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (cause instanceof ApplicationFailure && cause.type === FailureTypes.missingDocumentData) {
+      item.error = { type: FailureTypes.missingDocumentData, message: cause.message, details: [...(cause.details ?? [])] };
+      item.done = true;
+      return null;
+    }
+    throw err;
   }
 }

@@ -147,6 +147,8 @@ export interface StepRecord {
   completedOn?: string;
   completedBy?: string | null;
   outcome?: string;
+  /** Ids of the papers the sign-off issued (rows in `documents`). */
+  documentIds?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -159,6 +161,13 @@ export interface VoteCount {
   readonly present: number;
   readonly for: number;
   readonly against: number;
+}
+
+/** One line of a summary of opinions (5-KNĐ, 12-KNĐ): who was asked, how many, how many agreed. */
+export interface OpinionCount {
+  readonly source: string;
+  readonly asked: number;
+  readonly agree: number;
 }
 
 export interface Introducer {
@@ -179,7 +188,7 @@ export type StepData =
       readonly introducers: readonly Introducer[];
       readonly unionResolution: { readonly union: 'youth-union' | 'trade-union'; readonly resolutionOn: string } | null;
     }
-  | { readonly step: 'opinions'; readonly summarizedOn: string }
+  | { readonly step: 'opinions'; readonly summarizedOn: string; readonly opinions?: readonly OpinionCount[] }
   | { readonly step: 'cell-vote'; readonly vote: VoteCount; readonly candidateAgeMonths: number }
   | { readonly step: 'partial-appraisal'; readonly reportedOn: string; readonly recommendation: 'admit' | 'reject' }
   | { readonly step: 'committee-vote'; readonly vote: VoteCount }
@@ -192,7 +201,13 @@ export type StepData =
     }
   | { readonly step: 'ceremony'; readonly heldOn: string; readonly helperPersonId: string }
   | { readonly step: 'probation'; readonly newMemberCourseOn: string }
-  | { readonly step: 'recognition-review'; readonly selfReviewOn: string; readonly helperAssessmentOn: string; readonly opinionsOn: string }
+  | {
+      readonly step: 'recognition-review';
+      readonly selfReviewOn: string;
+      readonly helperAssessmentOn: string;
+      readonly opinionsOn: string;
+      readonly opinions?: readonly OpinionCount[];
+    }
   | { readonly step: 'recognition-cell-vote'; readonly vote: VoteCount; readonly proposal: 'recognize' | 'strike-off' }
   | { readonly step: 'recognition-committee-vote'; readonly vote: VoteCount }
   | {
@@ -281,7 +296,27 @@ export const FailureTypes = {
   caseClosed: 'CaseClosed',
   /** The request breaks a rule of the procedure (HTTP 422). */
   ruleViolated: 'RuleViolated',
+  /** The step's papers lack data (HTTP 422, naming the fields). */
+  missingDocumentData: 'MissingDocumentData',
 } as const;
+
+/**
+ * What the `issueStepDocuments` activity gets when a step is signed: ids, dates and counts only (it is kept
+ * in the workflow history); the activity reads names from Postgres.
+ */
+export interface StepDocumentsRequest {
+  readonly caseId: string;
+  readonly type: CaseType;
+  /** The step's position in the case: a step done twice issues its papers twice. */
+  readonly issueKey: string;
+  readonly data: StepData | EstablishmentStepData;
+  /** What the sign-off leads to (passed, failed, admitted …): failed votes issue no resolution. */
+  readonly outcome: string;
+  readonly chain: ApprovalChain | null;
+  /** The case's facts before the sign-off (dates, numbers, counts). */
+  readonly facts: Readonly<Record<string, unknown>>;
+  readonly actorUserId: string;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Read-model events written by the `recordCaseEvent` activity, keyed by (caseId, seq): a retried activity
@@ -403,7 +438,14 @@ export type EstablishmentStepData =
       readonly kind: 'grassroots-cell' | 'grassroots-committee';
       readonly leadership: 'secretary' | 'committee';
     }
-  | { readonly step: 'decision'; readonly establishmentNumber: string; readonly appointmentNumber: string; readonly issuedOn: string }
+  | {
+      readonly step: 'decision';
+      readonly establishmentNumber: string;
+      readonly appointmentNumber: string;
+      readonly issuedOn: string;
+      /** Who the appointment decision names (secretary, or first of the committee). */
+      readonly appointeePersonId?: string;
+    }
   | { readonly step: 'announcement'; readonly heldOn: string };
 
 export interface EstablishmentFacts {
@@ -436,7 +478,7 @@ export interface EstablishmentSnapshot {
   readonly enterpriseId: string;
   readonly onHold: { readonly since: string; readonly reason: string } | null;
   readonly facts: EstablishmentFacts;
-  readonly steps: ReadonlyArray<{ step: string; enteredOn: string; dueOn: string | null; completedOn?: string; outcome?: string }>;
+  readonly steps: ReadonlyArray<{ step: string; enteredOn: string; dueOn: string | null; completedOn?: string; outcome?: string; documentIds?: string[] }>;
 }
 
 export const establishmentStatusQuery = defineQuery<EstablishmentSnapshot>('establishmentStatus');

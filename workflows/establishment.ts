@@ -1,9 +1,9 @@
-import { allHandlersFinished, condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { toDayNumber, type IsoDate } from './calendar/dates.js';
 import { vietnamDate } from './calendar/work-calendar.js';
 import { assertSigner } from './admission-rules.js';
 import { CaseLog } from './case-log.js';
-import { checkRule, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
+import { checkRule, issueStepPapers, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
 import { Deadlines } from './deadlines.js';
 import {
   attachHostCellUpdate,
@@ -28,7 +28,7 @@ import {
 } from './definitions.js';
 import { assertEstablishmentData, ESTABLISHMENT_STEP_CATALOG } from './establishment-rules.js';
 import { CaseDueOnKey, CaseOrganizationKey, CaseStepKey, CaseTypeKey } from './admission.js';
-import { enterprise } from './proxies.js';
+import { documents, enterprise } from './proxies.js';
 import type { ApprovalChain } from './org/tree.js';
 
 type Request =
@@ -71,7 +71,7 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
   let hold: { since: IsoDate; reason: string } | null = null;
   let countStale = false;
   const facts: EstablishmentFacts = { refusals: 0, members: { official: 0, probationary: 0 }, transferredPersonIds: [] };
-  const steps: Array<{ step: string; enteredOn: string; dueOn: string | null; completedOn?: string; outcome?: string }> = [];
+  const steps: Array<{ step: string; enteredOn: string; dueOn: string | null; completedOn?: string; outcome?: string; documentIds?: string[] }> = [];
   const current = () => steps.at(-1);
   // Only the deciding standing committee signs the decision; every other step is staff work.
   const chain: ApprovalChain = { cell: input.deciding, partialCommittee: null, grassrootsCommittee: null, competent: { ...input.deciding, delegated: false } };
@@ -338,6 +338,23 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
       await note('owner-revisit', { deferredUntil: until }, null);
       await enter('owner-consent');
       continue;
+    }
+    // The step's papers first: missing data refuses the sign-off and the case stays (cases started before
+    // step documents existed get them from their next sign-off on).
+    const papers = outcome.data.step !== 'member-transfer' && !(outcome.data.step === 'owner-consent' && outcome.data.outcome === 'declined');
+    if (patched('step-documents') && papers) {
+      const issued = await issueStepPapers(documents, outcome.item, {
+        caseId: input.caseId,
+        type: 'cell-establishment',
+        issueKey: String(steps.length),
+        data: outcome.data,
+        outcome: outcome.data.step === 'owner-consent' ? outcome.data.outcome : 'done',
+        chain: null,
+        facts: { ...facts, members: { ...facts.members }, transferredPersonIds: [...facts.transferredPersonIds] },
+        actorUserId: outcome.actor.userId,
+      });
+      if (issued === null) continue;
+      if (issued.length) current()!.documentIds = issued;
     }
     const next = await apply(outcome.data, outcome.actor);
     if (next !== null && next !== 'stay') await enter(next);

@@ -1,5 +1,5 @@
 /** Named timings and activity option presets. Business timing never appears as a literal inside a step. */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
  * Read-model writes: short, idempotent, retried without limit (a Postgres outage must delay a case, never
@@ -12,3 +12,12 @@ export const READ_MODEL_WRITES: ActivityOptions = {
 
 /** Reference reads (calendar): same shape, retried until Postgres answers. */
 export const REFERENCE_READS: ActivityOptions = READ_MODEL_WRITES;
+
+/**
+ * A step's papers: rendered and stored in one transaction, retried like a write (a Postgres outage delays
+ * the sign-off), except missing data, which refuses the sign-off at once.
+ */
+export const DOCUMENT_ISSUE: LocalActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { ...READ_MODEL_WRITES.retry, nonRetryableErrorTypes: ['MissingDocumentData'] },
+};

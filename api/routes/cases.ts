@@ -65,6 +65,17 @@ const count = z.number({ error: 'must be a number' }).int('must be a whole numbe
 const vote = z.strictObject({ heldOn: date, eligible: count, present: count, for: count, against: count }, { error: 'must be an object with heldOn, eligible, present, for, against' });
 const decisionNumber = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(60, 'must be at most 60 characters');
 
+/** Lines of a summary of opinions (5-KNĐ, 12-KNĐ): given, the step issues the summary. */
+const opinions = z
+  .array(
+    z
+      .strictObject({ source: line(200), asked: count, agree: count })
+      .refine((o) => o.agree <= o.asked, { message: 'agree must not exceed asked', path: ['agree'], params: { rule: 'max' } }),
+    { error: 'must be a list of { source, asked, agree }' },
+  )
+  .min(1, 'must have at least one line')
+  .max(20, 'must have at most 20 lines');
+
 /** The body of each step's sign-off (shape only; the procedure's rules are checked by the workflow). */
 const STEP_BODIES = {
   source: z.strictObject({ helperPersonId: uuid }),
@@ -82,14 +93,14 @@ const STEP_BODIES = {
       .nullable()
       .default(null),
   }),
-  opinions: z.strictObject({ summarizedOn: date }),
+  opinions: z.strictObject({ summarizedOn: date, opinions: opinions.optional() }),
   'cell-vote': z.strictObject({ vote }),
   'partial-appraisal': z.strictObject({ reportedOn: date, recommendation: z.enum(['admit', 'reject'], { error: 'must be admit or reject' }) }),
   'committee-vote': z.strictObject({ vote }),
   decision: z.strictObject({ decided: z.enum(['admit', 'reject'], { error: 'must be admit or reject' }), number: decisionNumber, issuedOn: date, receivedByCellOn: date }),
   ceremony: z.strictObject({ heldOn: date, helperPersonId: uuid }),
   probation: z.strictObject({ newMemberCourseOn: date }),
-  'recognition-review': z.strictObject({ selfReviewOn: date, helperAssessmentOn: date, opinionsOn: date }),
+  'recognition-review': z.strictObject({ selfReviewOn: date, helperAssessmentOn: date, opinionsOn: date, opinions: opinions.optional() }),
   'recognition-cell-vote': z.strictObject({ vote, proposal: z.enum(['recognize', 'strike-off'], { error: 'must be recognize or strike-off' }).default('recognize') }),
   'recognition-committee-vote': z.strictObject({ vote }),
   'recognition-decision': z.strictObject({ decided: z.enum(['recognize', 'strike-off'], { error: 'must be recognize or strike-off' }), number: decisionNumber, issuedOn: date }),
@@ -122,7 +133,7 @@ const ESTABLISHMENT_BODIES = {
     kind: z.enum(['grassroots-cell', 'grassroots-committee'], { error: 'must be grassroots-cell or grassroots-committee' }),
     leadership: z.enum(['secretary', 'committee'], { error: 'must be secretary or committee' }),
   }),
-  decision: z.strictObject({ establishmentNumber: decisionNumber, appointmentNumber: decisionNumber, issuedOn: date }),
+  decision: z.strictObject({ establishmentNumber: decisionNumber, appointmentNumber: decisionNumber, issuedOn: date, appointeePersonId: uuid }),
   announcement: z.strictObject({ heldOn: date }),
 } satisfies Record<EstablishmentStepId, z.ZodType>;
 

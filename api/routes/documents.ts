@@ -1,4 +1,4 @@
-/** /api/v1/documents/:id/{html,pdf}: downloads, with the read permission of the document's case. */
+/** /api/v1/documents/:id/{html,pdf}: downloads, with the read permission of the document's case; /render: a new version. */
 import { z } from 'zod';
 import type { DocumentService } from '../documents.js';
 import { principal, type RouteDef } from '../routing.js';
@@ -28,6 +28,12 @@ export function documentRoutes(documents: DocumentService): RouteDef[] {
         const { row, pdf } = await documents.pdf(principal(req), id(req.params));
         res.type('application/pdf').set('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(`${row.form}-v${row.version}.pdf`)}`).send(pdf);
       },
+    },
+    {
+      method: 'post',
+      path: '/:id/render',
+      action: 'cases.drive',
+      handler: async (req, res) => res.status(201).json(await documents.rerender(principal(req), id(req.params))),
     },
   ];
 }

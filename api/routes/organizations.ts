@@ -17,6 +17,7 @@ const fields = {
     .max(30, 'must be at most 30 characters')
     .regex(/^[\p{L}\p{N}-]+$/u, 'must be letters, digits and hyphens, e.g. ĐUKKT')
     .nullable(),
+  place: line(100).nullable(),
   enterpriseId: uuid.nullable(),
   competentCommitteeId: uuid.nullable(),
   delegated: z.boolean({ error: 'must be true or false' }),

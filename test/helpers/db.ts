@@ -53,7 +53,7 @@ export async function addOrganization(
  *                       └─ gcell2 (another grassroots cell)
  */
 export async function createTree(pool: Pool, tag = randomBytes(3).toString('hex')) {
-  const upper = await addOrganization(pool, { name: `Đảng ủy Khu kinh tế ${tag}`, kind: 'upper-committee', symbol: `ĐUKKT-${tag}` });
+  const upper = await addOrganization(pool, { name: `Đảng ủy Khu kinh tế ${tag}`, kind: 'upper-committee', symbol: `ĐUKKT-${tag}`, place: 'Hải Phòng' });
   const gc = await addOrganization(pool, { name: `Đảng bộ Công ty A ${tag}`, kind: 'grassroots-committee', parentId: upper });
   const cell = await addOrganization(pool, { name: `Chi bộ Phân xưởng 1 ${tag}`, kind: 'cell', parentId: gc, officialMembers: 12 });
   const partial = await addOrganization(pool, { name: `Đảng ủy bộ phận ${tag}`, kind: 'partial-committee', parentId: gc });
@@ -65,7 +65,7 @@ export async function createTree(pool: Pool, tag = randomBytes(3).toString('hex'
 
 /** An organization to hang cases on: a grassroots cell under its own upper committee. */
 export async function insertOrganization(pool: Pool, name = 'Chi bộ Công ty TNHH Thử Nghiệm'): Promise<string> {
-  const upper = await addOrganization(pool, { name: `Đảng ủy cấp trên của ${name}`, kind: 'upper-committee' });
+  const upper = await addOrganization(pool, { name: `Đảng ủy cấp trên của ${name}`, kind: 'upper-committee', place: 'Hải Phòng' });
   return addOrganization(pool, { name, kind: 'grassroots-cell', parentId: upper });
 }
 

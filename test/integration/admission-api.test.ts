@@ -63,6 +63,27 @@ describe('admission through the API', () => {
     return id;
   }
 
+  it('refuses a step whose papers lack data, naming the field; nothing is stored; it goes through once the data is there', async () => {
+    const t = vietnamDate(Date.now());
+    const opened = await staff('POST', '/api/v1/cases', { type: 'admission', organizationId: cellId, person: { fullName: 'Đỗ Thị Thiếu', dateOfBirth: '1997-07-07' } });
+    const id: string = opened.body.caseId;
+    await staff('POST', `/api/v1/cases/${id}/steps/source`, { helperPersonId: helper });
+    await staff('POST', `/api/v1/cases/${id}/steps/awareness-course`, { certificateIssuedOn: t });
+    // No organization up the tree has a place yet: the application (1-KNĐ) cannot carry its place-and-date line.
+    const refused = await staff('POST', `/api/v1/cases/${id}/steps/application`, { receivedOn: t, biographySealedOn: t });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'missing_document_data', message: expect.stringContaining('1-KNĐ needs place') });
+    expect(refused.body.error.fields).toEqual([expect.objectContaining({ field: 'place', rule: 'required' })]);
+    expect((await agree(id)).step).toBe('application');
+    expect((await staff('GET', `/api/v1/cases/${id}/documents`)).body.items).toEqual([]);
+
+    const patched = await caller(stack.baseUrl, stack.admin.token)('PATCH', `/api/v1/organizations/${upperId}`, { place: 'Hải Phòng' });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect((await staff('POST', `/api/v1/cases/${id}/steps/application`, { receivedOn: t, biographySealedOn: t })).status).toBe(200);
+    const docs = (await staff('GET', `/api/v1/cases/${id}/documents`)).body.items as Array<{ form: string }>;
+    expect(docs.map((d) => d.form).sort()).toEqual(['1-KNĐ', '2-KNĐ']);
+  });
+
   it('refuses a decision number the same body already used this year', async () => {
     const t = vietnamDate(Date.now());
     const first = await toDecision('Phan Văn Một');
@@ -101,7 +122,12 @@ describe('admission through the API', () => {
     });
     expect(notOfficial.status).toBe(422);
     await step(staff, 'introduction', { introducedOn: t, introducers: introducers.map((personId) => ({ personId, coWorkingMonths: 24 })) }, 'opinions');
-    await step(staff, 'opinions', { summarizedOn: t }, 'cell-vote');
+    await step(
+      staff,
+      'opinions',
+      { summarizedOn: t, opinions: [{ source: 'Công đoàn cơ sở', asked: 15, agree: 14 }, { source: 'Chi ủy nơi cư trú', asked: 3, agree: 3 }] },
+      'cell-vote',
+    );
 
     // Staff cannot sign the cell's resolution; the cell's approver can. 6 of 9 is exactly two thirds.
     const bySstaff = await staff('POST', `/api/v1/cases/${id}/steps/cell-vote`, { vote: { heldOn: t, eligible: 9, present: 9, for: 6, against: 3 } });
@@ -128,5 +154,35 @@ describe('admission through the API', () => {
     expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
     const audit = await caller(stack.baseUrl, stack.admin.token)('GET', `/api/v1/audit?caseId=${id}`);
     expect(audit.body.items.filter((a: { action: string }) => a.action === 'case.step-signed')).toHaveLength(9);
+
+    // Each signed step issued its papers, from the records in Postgres; the resolution took the cell's next number.
+    type Doc = { id: string; form: string; step: string; version: number; numberText: string | null };
+    const docs = (await staff('GET', `/api/v1/cases/${id}/documents`)).body.items as Doc[];
+    expect(docs.map((d) => `${d.step}:${d.form}`).sort()).toEqual(
+      ['application:1-KNĐ', 'application:2-KNĐ', 'introduction:3-KNĐ', 'introduction:3-KNĐ', 'opinions:5-KNĐ', 'cell-vote:6-KNĐ', 'decision:9-KNĐ'].sort(),
+    );
+    const resolution = docs.find((d) => d.form === '6-KNĐ')!;
+    expect(resolution.numberText).toMatch(/^\d{2}-NQ\/CB$/);
+    const decisionDoc = docs.find((d) => d.form === '9-KNĐ')!;
+    expect(decisionDoc.numberText).toBe('21-QĐ/ĐUKKT');
+    const live2 = (await staff('GET', `/api/v1/cases/${id}/status`)).body as { steps: Array<{ step: string; documentIds?: string[] }> };
+    expect(live2.steps.find((x) => x.step === 'decision')!.documentIds).toEqual([decisionDoc.id]);
+    const html = (await staff('GET', `/api/v1/documents/${decisionDoc.id}/html`)).body as string;
+    expect(html).toContain('Nguyễn Thị Hoa');
+    expect(html).toContain('Số 21-QĐ/ĐUKKT');
+    expect(html).toContain(`Hải Phòng, ngày ${Number(t.slice(8))} tháng ${Number(t.slice(5, 7))} năm ${t.slice(0, 4)}`);
+    expect(html).toContain('a-standing'); // the signer: the standing committee's approver who signed
+    const sixHtml = (await staff('GET', `/api/v1/documents/${resolution.id}/html`)).body as string;
+    expect(sixHtml).toContain('<td>6 đồng chí (66,7\u00a0% so với tổng số đảng viên chính thức)</td>');
+
+    // A corrected name reaches a re-rendered version; the number stays.
+    await staff('PATCH', `/api/v1/people/${(await staff('GET', `/api/v1/cases/${id}`)).body.personId}`, { fullName: 'Nguyễn Thị Hoà' });
+    const again = await staff('POST', `/api/v1/documents/${decisionDoc.id}/render`);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body).toMatchObject({ form: '9-KNĐ', version: 2, numberText: '21-QĐ/ĐUKKT' });
+    const html2 = (await staff('GET', `/api/v1/documents/${again.body.id}/html`)).body as string;
+    expect(html2).toContain('Nguyễn Thị Hoà');
+    const audit2 = await caller(stack.baseUrl, stack.admin.token)('GET', `/api/v1/audit?caseId=${id}`);
+    expect(audit2.body.items.filter((a: { action: string }) => a.action === 'document.rerender')).toHaveLength(1);
   });
 });

@@ -75,6 +75,8 @@ const MATRIX: Record<string, Probe> = {
   'GET /api/v1/cases/:id/documents': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/documents` }) },
   'GET /api/v1/documents/:id/html': { expect: scopedRead, request: (c) => ({ path: `/api/v1/documents/${c.documentId}/html` }) },
   'GET /api/v1/documents/:id/pdf': { expect: scopedRead, request: (c) => ({ path: `/api/v1/documents/${c.documentId}/pdf` }) },
+  // Staff only; this document was issued without a step (409 "nothing to make it again from") for them.
+  'POST /api/v1/documents/:id/render': { expect: drive, request: (c) => ({ path: `/api/v1/documents/${c.documentId}/render` }) },
   'GET /api/v1/cases/:id/status': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/status` }) },
   'GET /api/v1/cases/:id/comments': { expect: scopedRead, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/comments` }) },
   'POST /api/v1/cases/:id/comments': { expect: drive, request: (c) => ({ path: `/api/v1/cases/${c.caseId}/comments`, body: { body: 'Ghi chú' } }) },

@@ -18,7 +18,7 @@ describe('cell establishment through the API', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     const { pool } = stack.db;
-    upperId = await addOrganization(pool, { name: 'Đảng ủy Khu kinh tế', kind: 'upper-committee', symbol: 'ĐUKKT' });
+    upperId = await addOrganization(pool, { name: 'Đảng ủy Khu kinh tế', kind: 'upper-committee', symbol: 'ĐUKKT', place: 'Hải Phòng' });
     hostCell = await addOrganization(pool, { name: 'Chi bộ ghép Khu công nghiệp', kind: 'grassroots-cell', parentId: upperId });
     staff = caller(stack.baseUrl, (await createUser(pool, 'e-staff', [organizer(upperId)])).token);
     standing = caller(stack.baseUrl, (await createUser(pool, 'e-standing', [approver(upperId, 'standing-committee')])).token);
@@ -72,11 +72,29 @@ describe('cell establishment through the API', () => {
     expect(transferred.body.facts.members.official).toBe(3);
     await step(staff, 'member-transfer', { completedOn: t }, 'proposal');
     await step(staff, 'proposal', { proposedOn: t, name: 'Chi bộ Công ty Sao Mai', symbol: 'CBSM', kind: 'grassroots-cell', leadership: 'secretary' }, 'decision');
-    expect((await staff('POST', `/api/v1/cases/${id}/steps/decision`, { establishmentNumber: '101-QĐ/ĐUKKT', appointmentNumber: '102-QĐ/ĐUKKT', issuedOn: t })).status).toBe(403);
-    await step(standing, 'decision', { establishmentNumber: '101-QĐ/ĐUKKT', appointmentNumber: '102-QĐ/ĐUKKT', issuedOn: t }, 'announcement');
+    const decision = { establishmentNumber: '101-QĐ/ĐUKKT', appointmentNumber: '102-QĐ/ĐUKKT', issuedOn: t, appointeePersonId: third };
+    expect((await staff('POST', `/api/v1/cases/${id}/steps/decision`, decision)).status).toBe(403);
+    // The appointment decision names the appointee: without one the sign-off is refused, naming the field.
+    const noAppointee = await standing('POST', `/api/v1/cases/${id}/steps/decision`, { ...decision, appointeePersonId: undefined });
+    expect(noAppointee.status).toBe(400);
+    expect(noAppointee.body.error.fields).toEqual([expect.objectContaining({ field: 'appointeePersonId' })]);
+    await step(standing, 'decision', decision, 'announcement');
     const done = await step(staff, 'announcement', { heldOn: t }, null);
     expect(done.live).toMatchObject({ status: 'completed' });
     const newOrg: string = done.live.facts.newOrganizationId;
+
+    // Every step issued its paper, with the enterprise, the counts and the decision numbers in it.
+    type Doc = { id: string; form: string; numberText: string | null };
+    const docs = (await staff('GET', `/api/v1/cases/${id}/documents`)).body.items as Doc[];
+    expect(docs.map((d) => d.form).sort()).toEqual(
+      ['survey-report', 'owner-meeting-minutes', 'to-trinh', 'establishment-decision', 'appointment-decision', 'announcement-minutes'].sort(),
+    );
+    const htmlOf = async (form: string) => (await staff('GET', `/api/v1/documents/${docs.find((d) => d.form === form)!.id}/html`)).body as string;
+    expect(await htmlOf('establishment-decision')).toMatch(/Số 101-QĐ\/ĐUKKT[\s\S]*Công ty TNHH Điện tử Sao Mai[\s\S]*Chi bộ Công ty Sao Mai/);
+    expect(await htmlOf('appointment-decision')).toContain('Đảng viên Ba');
+    expect(await htmlOf('owner-meeting-minutes')).toContain('Tổng giám đốc; Ban Tổ chức');
+    expect(await htmlOf('announcement-minutes')).toMatch(/101-QĐ\/ĐUKKT[\s\S]*102-QĐ\/ĐUKKT/);
+    expect(await htmlOf('to-trinh')).toContain('gồm 3 đảng viên chính thức và 0 đảng viên dự bị');
 
     const org = await staff('GET', `/api/v1/organizations/${newOrg}`);
     expect(org.body).toMatchObject({ kind: 'grassroots-cell', parentId: upperId, symbol: 'CBSM', enterpriseId, officialMembers: 3 });
@@ -106,7 +124,7 @@ describe('cell establishment through the API', () => {
     const t = vietnamDate(Date.now());
     const cell = caller(stack.baseUrl, (await createUser(stack.db.pool, 'e-cell', [approver(hostCell, 'cell')])).token);
     const official = async (fullName: string) =>
-      (await staff('POST', '/api/v1/people', { fullName, dateOfBirth: '1975-01-01', organizationId: hostCell, memberStatus: 'full' })).body.id as string;
+      (await staff('POST', '/api/v1/people', { fullName, dateOfBirth: '1975-01-01', organizationId: hostCell, memberStatus: 'full', admittedOn: '2005-02-03' })).body.id as string;
     const [a, b, helper] = [await official('Giới thiệu A'), await official('Giới thiệu B'), await official('Giúp đỡ C')];
     const go = async (who: ReturnType<typeof caller>, step: string, body: unknown) =>
       expect((await who('POST', `/api/v1/cases/${admission.body.caseId}/steps/${step}`, body)).status).toBe(200);

@@ -97,6 +97,7 @@ describe('organizations, people, enterprises and users API', () => {
         kind: 'cell',
         parentId: gc.id,
         symbol: null,
+        place: null,
         enterpriseId: null,
         competentCommitteeId: null,
         delegated: false,

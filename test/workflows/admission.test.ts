@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -21,6 +22,7 @@ import {
   type CaseEvent,
   type CaseSnapshot,
   type SignActor,
+  type StepDocumentsRequest,
   type StepData,
   type VoteCount,
 } from '../../workflows/definitions.js';
@@ -45,9 +47,13 @@ const CELL_UNDER_COMMITTEE: ApprovalChain = {
 /** Fake activities: the read model and membership writes are recorded in memory; the calendar is the seed. */
 function fakeActivities() {
   const events: CaseEvent[] = [];
+  const papers: StepDocumentsRequest[] = [];
+  const refuseFor = new Set<string>();
   const memberships: Array<Record<string, unknown>> = [];
   return {
     events,
+    papers,
+    refuseFor,
     memberships,
     activities: {
       recordCaseEvent: async (e: CaseEvent) => {
@@ -59,6 +65,15 @@ function fakeActivities() {
         return { written: es.length };
       },
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+      /** Papers: the request is kept (to check no personal data goes in); a case named in `refuseFor` lacks a place. */
+      issueStepDocuments: async (r: StepDocumentsRequest) => {
+        papers.push(r);
+        if (refuseFor.has(r.caseId)) {
+          const missing = [{ form: '1-KNĐ', field: 'place', source: 'set "place" on the issuing organization' }];
+          throw ApplicationFailure.nonRetryable('the papers of this step cannot be issued: 1-KNĐ needs place', 'MissingDocumentData', ...missing);
+        }
+        return { documents: [{ id: `doc-${r.caseId}-${r.issueKey}`, form: r.data.step, numberText: null }] };
+      },
       recordMembership: async (m: Record<string, unknown>) => {
         memberships.push(m);
       },
@@ -187,6 +202,46 @@ describe('admissionWorkflow (time-skipping)', () => {
     const own = fakes.events.filter((e) => e.caseId === c.caseId);
     expect(own.map((e) => e.seq)).toEqual(own.map((_, i) => i + 1));
     await c.handle.result();
+  });
+
+  it('issues each step\'s papers with ids and dates only, and keeps their ids on the step', async () => {
+    const c = await start(GRASSROOTS_CELL);
+    const t = await today();
+    await prepare(c);
+    await sign(c, { step: 'cell-vote', vote: vote(t, 5), candidateAgeMonths: 300 }, bodyOf(c, 'cell'));
+    await env.sleep('2 days');
+    const s = await sign(c, { step: 'cell-vote', vote: vote(await today(), 6), candidateAgeMonths: 300 }, bodyOf(c, 'cell'));
+    const own = fakes.papers.filter((p) => p.caseId === c.caseId);
+    // One request per sign-off, in order; the step's position keys it (the vote done twice has two keys).
+    // Steps without papers (source, course, verification) and the failed vote do not call the activity.
+    expect(own.map((p) => [p.data.step, p.outcome, p.issueKey])).toEqual([
+      ['application', 'done', '3'],
+      ['introduction', 'done', '5'],
+      ['opinions', 'done', '6'],
+      ['cell-vote', 'passed', '8'],
+    ]);
+    expect(own.at(-1)).toMatchObject({ type: 'admission', chain: GRASSROOTS_CELL, actorUserId: 'cell-user', facts: { fileBuiltOn: t } });
+    // No personal data goes to the activity: the candidate is an id, no name or date of birth.
+    expect(JSON.stringify(own)).not.toMatch(/fullName|dateOfBirth/);
+    expect(s.steps!.find((x) => x.step === 'application')!.documentIds).toEqual([`doc-${c.caseId}-3`]);
+    expect(s.steps!.filter((x) => x.step === 'cell-vote').map((x) => x.documentIds)).toEqual([undefined, [`doc-${c.caseId}-8`]]);
+  });
+
+  it('refuses a sign-off whose papers lack data, naming the field; the case stays at its step', async () => {
+    const c = await start(GRASSROOTS_CELL);
+    const t = await today();
+    await sign(c, { step: 'source', helperPersonId: personId() });
+    await sign(c, { step: 'awareness-course', certificateIssuedOn: addDays(t, -30) });
+    fakes.refuseFor.add(c.caseId);
+    const r = await rejected(sign(c, { step: 'application', receivedOn: t, biographySealedOn: t }));
+    expect(r).toEqual({ type: FailureTypes.missingDocumentData, message: expect.stringContaining('1-KNĐ needs place') });
+    let s = await c.handle.query(caseStatusQuery);
+    expect(s).toMatchObject({ step: 'application', status: 'open' });
+    expect(s.steps!.find((x) => x.step === 'application')!.completedOn).toBeUndefined();
+    // Once the data is there the same sign-off goes through.
+    fakes.refuseFor.delete(c.caseId);
+    s = await sign(c, { step: 'application', receivedOn: t, biographySealedOn: t });
+    expect(s.step).toBe('verification');
   });
 
   it('runs the whole path of a cell under a partial and a grassroots committee, through every body', async () => {

@@ -50,6 +50,7 @@ describe('cellEstablishmentWorkflow (time-skipping)', () => {
         recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
         recordCaseEvent: async () => ({ written: true }),
         loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+        issueStepDocuments: async (r: { issueKey: string; data: { step: string } }) => ({ documents: [{ id: `doc-${r.data.step}-${r.issueKey}`, form: r.data.step, numberText: null }] }),
         recordMembership: async () => undefined,
         countEnterpriseMembers: async (q: { enterpriseId: string; personIds: string[] }) => {
           const base = counts.get(q.enterpriseId) ?? { official: 0, probationary: 0 };

@@ -8,6 +8,8 @@ export interface OrganizationRow {
   readonly kind: OrgKind;
   readonly parentId: string | null;
   readonly symbol: string | null;
+  /** On the place-and-date line of its documents; null: the nearest ancestor's. */
+  readonly place: string | null;
   readonly enterpriseId: string | null;
   readonly competentCommitteeId: string | null;
   readonly delegated: boolean;
@@ -28,6 +30,7 @@ export type OrganizationFields = Omit<OrganizationRow, 'id' | 'path' | 'createdA
 export const ORGANIZATION_DEFAULTS: Omit<OrganizationFields, 'name' | 'kind'> = {
   parentId: null,
   symbol: null,
+  place: null,
   enterpriseId: null,
   competentCommitteeId: null,
   delegated: false,
@@ -39,7 +42,7 @@ export const ORGANIZATION_DEFAULTS: Omit<OrganizationFields, 'name' | 'kind'> = 
   dissolvedOn: null,
 };
 
-const COLUMNS = `o.id, o.name, o.kind, o.parent_id AS "parentId", o.symbol, o.enterprise_id AS "enterpriseId",
+const COLUMNS = `o.id, o.name, o.kind, o.parent_id AS "parentId", o.symbol, o.place, o.enterprise_id AS "enterpriseId",
   o.competent_committee_id AS "competentCommitteeId", o.delegated, o.official_members AS "officialMembers",
   o.probationary_members AS "probationaryMembers", o.committee_members AS "committeeMembers",
   o.work_week AS "workWeek", o.status, o.dissolved_on AS "dissolvedOn", o.path,
@@ -84,11 +87,11 @@ export async function symbolTaken(db: Queryable, symbol: string, exceptId: strin
 export async function insertOrganization(db: Queryable, f: OrganizationFields, parentPath: readonly string[]): Promise<OrganizationRow> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO organizations (name, kind, parent_id, symbol, enterprise_id, competent_committee_id, delegated,
-                                official_members, probationary_members, committee_members, work_week, status, dissolved_on, path)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, ARRAY[]::uuid[])
+                                official_members, probationary_members, committee_members, work_week, status, dissolved_on, place, path)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, ARRAY[]::uuid[])
      RETURNING id`,
     [f.name, f.kind, f.parentId, f.symbol, f.enterpriseId, f.competentCommitteeId, f.delegated, f.officialMembers,
-      f.probationaryMembers, f.committeeMembers, f.workWeek, f.status, f.dissolvedOn],
+      f.probationaryMembers, f.committeeMembers, f.workWeek, f.status, f.dissolvedOn, f.place],
   );
   const id = rows[0]!.id;
   await db.query('UPDATE organizations SET path = $2::uuid[] || id WHERE id = $1', [id, parentPath]);
@@ -99,10 +102,10 @@ export async function updateOrganization(db: Queryable, id: string, f: Organizat
   await db.query(
     `UPDATE organizations SET name = $2, kind = $3, parent_id = $4, symbol = $5, enterprise_id = $6, competent_committee_id = $7,
             delegated = $8, official_members = $9, probationary_members = $10, committee_members = $11, work_week = $12,
-            status = $13, dissolved_on = $14, updated_at = now()
+            status = $13, dissolved_on = $14, place = $15, updated_at = now()
       WHERE id = $1`,
     [id, f.name, f.kind, f.parentId, f.symbol, f.enterpriseId, f.competentCommitteeId, f.delegated, f.officialMembers,
-      f.probationaryMembers, f.committeeMembers, f.workWeek, f.status, f.dissolvedOn],
+      f.probationaryMembers, f.committeeMembers, f.workWeek, f.status, f.dissolvedOn, f.place],
   );
 }
 
