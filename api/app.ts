@@ -14,6 +14,7 @@ import type { RecordService } from './records.js';
 import { authRoutes, loginLimiter } from './routes/auth.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { documentRoutes } from './routes/documents.js';
+import { outboxRoutes } from './routes/outbox.js';
 import { caseRoutes } from './routes/cases.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { enterpriseRoutes, peopleRoutes } from './routes/records.js';
@@ -52,7 +53,17 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', sessionMiddleware({ pool: deps.pool, secret: deps.session.secret, secureCookies: deps.session.secureCookies }));
   app.use('/api', authenticate(deps.pool));
 
-  const routes: RouteInfo[] = [{ method: 'get', path: '/healthz', action: 'public' }];
+  // The case page linked from emails. Until the staff UI serves it, it leads to the case in the API (the
+  // API asks the reader to log in; the id alone shows nothing).
+  app.get('/cases/:id', (req, res, next) => {
+    if (!/^[0-9a-f-]{36}$/i.test(req.params.id)) return next();
+    res.redirect(302, `/api/v1/cases/${req.params.id}`);
+  });
+
+  const routes: RouteInfo[] = [
+    { method: 'get', path: '/healthz', action: 'public' },
+    { method: 'get', path: '/cases/:id', action: 'public' },
+  ];
   const mount = (prefix: string, defs: Parameters<typeof mountRoutes>[1]) => app.use(prefix, mountRoutes(prefix, defs, routes));
   mount('/api/v1/auth', authRoutes(deps.pool, loginLimiter()));
   mount('/api/v1/cases', caseRoutes(deps.cases, deps.documents));
@@ -63,6 +74,7 @@ export function createApp(deps: AppDeps): express.Express {
   mount('/api/v1/enterprises', enterpriseRoutes(deps.records));
   mount('/api/v1/users', userRoutes(deps.users));
   mount('/api/v1/audit', auditRoutes(deps.pool));
+  mount('/api/v1/outbox', outboxRoutes(deps.pool));
   app.locals.routes = routes;
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`)));

@@ -38,6 +38,8 @@ import {
 import { signerLink } from '../workflows/admission-rules.js';
 import { STEP_META } from '../workflows/steps.js';
 import { ageInFullMonths } from '../workflows/calendar/dates.js';
+import { vietnamDate } from '../workflows/calendar/work-calendar.js';
+import { loadWorkCalendar } from '../infra/db/queries/calendar.js';
 import type { admissionWorkflow } from '../workflows/admission.js';
 import type { cellEstablishmentWorkflow } from '../workflows/establishment.js';
 import { canManage, canRead, canSign, readScope, type Principal } from './auth/policy.js';
@@ -57,13 +59,17 @@ export interface CaseDetail extends q.CaseRow {
 }
 
 export interface CaseListPage {
-  readonly items: q.CaseRow[];
+  readonly items: Array<q.CaseRow & { readonly daysOverdue: number }>;
   /** Pass as `after` for the next page; null on the last page. */
   readonly nextCursor: string | null;
 }
 
-export interface CaseListQuery extends Omit<q.CaseListFilter, 'after' | 'scope'> {
+export interface CaseListQuery extends Omit<q.CaseListFilter, 'after' | 'scope' | 'dueBefore' | 'dueBetween'> {
   readonly after?: string | undefined;
+  /** Only open cases past their step's due date. */
+  readonly overdue?: boolean | undefined;
+  /** Only open cases due within this many working days from today. */
+  readonly dueWithin?: number | undefined;
 }
 
 export interface OpenEstablishmentInput {
@@ -454,8 +460,22 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
 
     async list(p, query) {
       const after = query.after === undefined ? undefined : decodeCursor(query.after);
-      const rows = await q.listCases(pool, { ...query, after, scope: readScope(p), limit: query.limit + 1 });
-      const items = rows.slice(0, query.limit);
+      const calendar = await loadWorkCalendar(pool);
+      const today = vietnamDate(Date.now());
+      const { overdue, dueWithin, ...filters } = query;
+      const rows = await q.listCases(pool, {
+        ...filters,
+        after,
+        scope: readScope(p),
+        limit: query.limit + 1,
+        dueBefore: overdue ? today : undefined,
+        dueBetween: dueWithin === undefined ? undefined : { from: today, to: calendar.addWorkingDays(today, dueWithin) },
+      });
+      // Working days past the due date today (0 when not yet due or no due date).
+      const items = rows.slice(0, query.limit).map((r) => ({
+        ...r,
+        daysOverdue: r.status === 'open' && r.currentStepDueOn && r.currentStepDueOn < today ? calendar.workingDaysBetween(r.currentStepDueOn, today) : 0,
+      }));
       const last = items.at(-1);
       return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
     },

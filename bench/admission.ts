@@ -6,6 +6,7 @@
  * (b) One whole admission case (12 months of probation included) on the time-skipping server: wall time,
  *     history events and size.
  */
+import { DEFAULT_LADDER } from '../workflows/escalation.js';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -43,6 +44,8 @@ async function startToFirstActivity(): Promise<void> {
         return { written: events.length };
       },
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+      loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
+      escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
       issueStepDocuments: async (r: { issueKey: string; data: { step: string } }) => ({ documents: [{ id: `doc-${r.data.step}-${r.issueKey}`, form: r.data.step, numberText: null }] }),
       recordMembership: async () => undefined,
     },

@@ -47,6 +47,9 @@ const EnvSchema = z.object({
 
   CHROMIUM_PATH: optionalString,
 
+  SMTP_URL: z.preprocess(emptyToUndefined, z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL such as smtp://user:pass@mail.example.org:587').optional()),
+  MAIL_FROM: z.string().min(3).default('Ban Tổ chức <no-reply@admissions.local>'),
+
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('admissions'),
@@ -68,6 +71,8 @@ export interface Config {
   readonly toolsDir: string;
   /** Chromium for PDFs; unset: /usr/bin/chromium or `chromium` on PATH. */
   readonly chromiumPath: string | undefined;
+  /** Outgoing mail: an SMTP server (pooled), or none: messages stay in the local outbox (shown in the UI). */
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
   readonly session: {
     /** Unset outside production: a random secret kept in DATA_DIR/session-secret. */
     readonly secret: string | undefined;
@@ -143,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     toolsDir: e.TOOLS_DIR,
     chromiumPath: e.CHROMIUM_PATH,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     session: {
       secret: e.SESSION_SECRET,
       secureCookies: publicUrl.startsWith('https://'),

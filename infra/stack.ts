@@ -16,6 +16,8 @@ import { connectClient, connectWorkerConnection, ensureSearchAttributes, install
 import { SEARCH_ATTRIBUTES, startDevServer, type DevServer } from './temporal-dev-server.js';
 import { ensureTemporalTools } from './tools.js';
 import { createWorker } from './worker.js';
+import { createMailer } from './mail.js';
+import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from './schedules.js';
 
 export interface Stack {
   readonly apiUrl: string;
@@ -81,9 +83,11 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { pool, client, chromiumPath: config.chromiumPath },
+      deps: { pool, client, chromiumPath: config.chromiumPath, mailer: createMailer(config.mail), publicUrl: config.http.publicUrl },
     });
     const running = worker.run();
+    // The daily digest at 07:30 (Asia/Ho_Chi_Minh): created once, brought up to date on later starts.
+    logger.info({ schedule: DIGEST_SCHEDULE_ID, result: await ensureDigestSchedule(client, config.temporal.taskQueue) }, 'digest schedule');
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

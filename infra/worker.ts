@@ -30,6 +30,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
 async function main(): Promise<void> {
   const { loadConfig } = await import('./config.js');
   const { createPool } = await import('./db/pool.js');
+  const { createMailer } = await import('./mail.js');
   const { connectClient, connectWorkerConnection, installRuntime } = await import('./temporal.js');
   installRuntime('INFO');
   const config = loadConfig();
@@ -46,8 +47,10 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { pool, client, chromiumPath: config.chromiumPath },
+    deps: { pool, client, chromiumPath: config.chromiumPath, mailer: createMailer(config.mail), publicUrl: config.http.publicUrl },
   });
+  const { ensureDigestSchedule } = await import('./schedules.js');
+  await ensureDigestSchedule(client, config.temporal.taskQueue);
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   console.log(JSON.stringify({ msg: 'worker ready', taskQueue: config.temporal.taskQueue }));
   await worker.run();

@@ -3,6 +3,7 @@
  * record replay histories (`npm run record:histories`) and by the full-case benchmark. Dates are workflow
  * time, so the same drive works whatever day it runs.
  */
+import { DEFAULT_LADDER } from '../workflows/escalation.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -63,6 +64,8 @@ export async function startScenarioEnv(): Promise<ScenarioEnv> {
       recordCaseEvent: async () => ({ written: true }),
       recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+      loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
+      escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
       // Papers: fake ids; a case in `papersRefusedOnce` lacks data at its first application (the refusal path).
       issueStepDocuments: async (r: { caseId: string; issueKey: string; data: { step: string } }) => {
         if (r.data.step === 'application' && papersRefusedOnce.delete(r.caseId)) {
@@ -228,6 +231,32 @@ export const SCENARIOS: Record<string, (s: ScenarioEnv) => Promise<WorkflowHandl
     return h;
   },
   'establishment-v2-papers-full-path': async (s) => {
+    const h = await startEstablishment(s);
+    await driveEstablishment(s, h, true);
+    return h;
+  },
+  // Since the `escalation-ladder` patch: rung timers on every due date, rungs fired while a step is late.
+  'admission-v4-ladder-full-path': async (s) => {
+    const h = await startCase(s);
+    await drive(s, h, 'end', { failFirstVote: true });
+    return h;
+  },
+  'admission-v4-ladder-overdue-hold-then-withdrawn': async (s) => {
+    const h = await startCase(s);
+    const today = async () => vietnamDate(await s.env.currentTimeMs());
+    const sign = (data: StepData) => h.executeUpdate(signStepUpdate, { args: [{ data, actor: staff }] });
+    await sign({ step: 'source', helperPersonId: randomUUID() });
+    await sign({ step: 'awareness-course', certificateIssuedOn: addDays(await today(), -30) });
+    // The application runs late: reminder, level 1 and level 2 fire; then a hold, a resume and a withdrawal.
+    await s.env.sleep('40 days');
+    await h.executeUpdate(holdCaseUpdate, { args: [{ reason: 'Chờ hồ sơ' }] });
+    await s.env.sleep('10 days');
+    await h.executeUpdate(resumeCaseUpdate, { args: [{}] });
+    await s.env.sleep('30 days');
+    await h.executeUpdate(withdrawCaseUpdate, { args: [{ reason: 'Chuyển công tác' }] });
+    return h;
+  },
+  'establishment-v3-ladder-full-path': async (s) => {
     const h = await startEstablishment(s);
     await driveEstablishment(s, h, true);
     return h;

@@ -14,6 +14,7 @@ import { assertSigner, assertStepData, RuleError, votePasses } from './admission
 import { CaseLog } from './case-log.js';
 import { checkRule, issueStepPapers, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
 import { Deadlines } from './deadlines.js';
+import { CaseEscalations } from './escalation.js';
 import {
   awaitCaseRecordedUpdate,
   calendarChangedSignal,
@@ -104,6 +105,11 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   const today = () => vietnamDate(Date.now());
 
   let chain: ApprovalChain = input.chain;
+  // Escalations go to the body that signs the open step (as the chain stands when the rung fires).
+  const esc = new CaseEscalations(input.caseId, 'admission', deadlines, (s) => {
+    const signer = STEP_META[s as AdmissionStep]?.signer;
+    return !signer || signer === 'staff' ? null : (chain[signer] ?? null);
+  });
   let organizationId = input.organizationId;
   let step: AdmissionStep | null = 'source';
   let status: CaseStatus = 'open';
@@ -237,6 +243,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     const due = await computeDue(step);
     if (always || due !== s.dueOn) {
       s.dueOn = due;
+      await esc.update(String(steps.length), step, due);
       await log.write({ kind: 'step-due-changed', step, dueOn: due });
       await searchAttributes();
     }
@@ -249,6 +256,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     steps.push({ step: next, enteredOn: today(), dueOn: null });
     const due = await computeDue(next);
     current()!.dueOn = due;
+    await esc.update(String(steps.length), next, due);
     await log.write({ kind: 'step-entered', step: next, dueOn: due }); // with the previous step's completion: one activity per transition
     await searchAttributes();
   };
@@ -261,6 +269,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     await log.write({ kind: 'case-closed', status: final, reason, actor });
     status = final;
     step = null;
+    await esc.update(String(steps.length), null, null);
     await searchAttributes();
   };
 
@@ -274,9 +283,14 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   ): Promise<{ sign: SignStepInput; item: Queued<Request> } | 'timer' | 'closed' | { goto: AdmissionStep; item: Queued<Request> }> => {
     for (;;) {
       const ready = () => queue.hasPending || deadlines.isStale;
-      const timeout = untilMs === undefined ? undefined : Math.max(0, untilMs - Date.now());
+      const rungAt = esc.wakeAt(hold !== null);
+      const wakeAt = untilMs === undefined ? rungAt : rungAt === undefined ? untilMs : Math.min(untilMs, rungAt);
+      const timeout = wakeAt === undefined ? undefined : Math.max(0, wakeAt - Date.now());
       const woke = timeout === undefined ? (await condition(ready), true) : await condition(ready, timeout);
-      if (!woke) return 'timer';
+      if (!woke) {
+        if (rungAt !== undefined && Date.now() >= rungAt && (await esc.fireDue())) continue;
+        return 'timer';
+      }
       if (deadlines.isStale) {
         deadlines.acknowledge();
         await refreshDue();
@@ -610,5 +624,6 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   // The case closed: requests accepted meanwhile get an answer instead of waiting forever.
   queue.failPending(FailureTypes.caseClosed, `the case is ${status}`);
   await condition(allHandlersFinished);
+  await esc.finished();
   return snapshot();
 }

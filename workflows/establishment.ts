@@ -5,6 +5,7 @@ import { assertSigner } from './admission-rules.js';
 import { CaseLog } from './case-log.js';
 import { checkRule, issueStepPapers, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
 import { Deadlines } from './deadlines.js';
+import { CaseEscalations } from './escalation.js';
 import {
   attachHostCellUpdate,
   awaitCaseRecordedUpdate,
@@ -150,6 +151,8 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
       { key: CaseDueOnKey, value: current()?.dueOn ?? '' },
     ]);
 
+  // The decision is the deciding committee's; every other step is the organizing staff's.
+  const esc = new CaseEscalations(input.caseId, 'cell-establishment', deadlines, (s) => (s === 'decision' ? input.deciding : null));
   const computeDue = async (): Promise<IsoDate | null> => {
     if (facts.deferredUntil) return facts.deferredUntil;
     return deadlines.due(current()!.enteredOn, META[step!].workingDays + paused.get('entered'));
@@ -157,6 +160,8 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
   const recordDue = async () => {
     const due = await computeDue();
     current()!.dueOn = due;
+    // A deferral's date is when the owner is visited again, not a deadline: no ladder meanwhile.
+    await esc.update(String(steps.length), step, facts.deferredUntil ? null : due);
     await log.write({ kind: 'step-due-changed', step: step!, dueOn: due });
     await searchAttributes();
   };
@@ -166,6 +171,7 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
     steps.push({ step: next, enteredOn: today(), dueOn: null });
     const due = await computeDue();
     current()!.dueOn = due;
+    await esc.update(String(steps.length), next, due);
     await log.write({ kind: 'step-entered', step: next, dueOn: due });
     await searchAttributes();
   };
@@ -176,6 +182,7 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
     await log.write({ kind: 'case-closed', status: final, reason, actor });
     status = final;
     step = null;
+    await esc.update(String(steps.length), null, null);
     await searchAttributes();
   };
   const recount = async (why: string, actor: ActorRef | null) => {
@@ -189,10 +196,15 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
   /** Applies side requests until the open step is signed (or the case closed, or a deferral ended). */
   const waitForSignOff = async (): Promise<{ data: EstablishmentStepData; actor: SignActor; item: Queued<Request> } | 'closed' | 'revisit'> => {
     for (;;) {
-      const wakeAt = facts.deferredUntil ? (toDayNumber(facts.deferredUntil) * 86_400_000 - 7 * 3_600_000) : undefined;
+      const revisitAt = facts.deferredUntil ? (toDayNumber(facts.deferredUntil) * 86_400_000 - 7 * 3_600_000) : undefined;
+      const rungAt = esc.wakeAt(hold !== null || facts.deferredUntil !== undefined);
+      const wakeAt = revisitAt === undefined ? rungAt : rungAt === undefined ? revisitAt : Math.min(revisitAt, rungAt);
       const ready = () => queue.hasPending || deadlines.isStale || countStale;
       const woke = wakeAt === undefined ? (await condition(ready), true) : await condition(ready, Math.max(0, wakeAt - Date.now()));
-      if (!woke) return 'revisit';
+      if (!woke) {
+        if (rungAt !== undefined && Date.now() >= rungAt && (await esc.fireDue())) continue;
+        return 'revisit';
+      }
       if (deadlines.isStale) {
         deadlines.acknowledge();
         await recordDue();
@@ -366,5 +378,6 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
 
   queue.failPending(FailureTypes.caseClosed, `the case is ${status}`);
   await condition(allHandlersFinished);
+  await esc.finished();
   return snapshot();
 }

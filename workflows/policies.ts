@@ -21,3 +21,12 @@ export const DOCUMENT_ISSUE: LocalActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { ...READ_MODEL_WRITES.retry, nonRetryableErrorTypes: ['MissingDocumentData'] },
 };
+
+/**
+ * Escalation emails: retried without limit, backing off to one attempt every 10 minutes, so a mail server
+ * that is down for hours delivers when it returns (the outbox keeps each message once).
+ */
+export const ESCALATION_SENDS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['UnknownCase'] },
+};

@@ -32,6 +32,8 @@ const ListQuery = z.strictObject({
   type: z.enum(['admission', 'cell-establishment'], { error: 'must be admission or cell-establishment' }).optional(),
   step: z.enum([...ADMISSION_STEPS, ...ESTABLISHMENT_STEP_IDS], { error: 'must be a step id such as source, cell-vote or survey' }).optional(),
   organizationId: uuid.optional(),
+  overdue: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
+  dueWithin: z.coerce.number({ error: 'must be a number of working days' }).int('must be a whole number').min(0, 'must not be negative').max(250, 'must be at most 250').optional(),
   limit: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')

@@ -1,3 +1,4 @@
+import { DEFAULT_LADDER } from '../../workflows/escalation.js';
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -65,6 +66,8 @@ function fakeActivities() {
         return { written: es.length };
       },
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+      loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
+      escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
       /** Papers: the request is kept (to check no personal data goes in); a case named in `refuseFor` lacks a place. */
       issueStepDocuments: async (r: StepDocumentsRequest) => {
         papers.push(r);

@@ -1,3 +1,4 @@
+import { DEFAULT_LADDER } from '../../workflows/escalation.js';
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -50,6 +51,8 @@ describe('cellEstablishmentWorkflow (time-skipping)', () => {
         recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
         recordCaseEvent: async () => ({ written: true }),
         loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+        loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
+        escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
         issueStepDocuments: async (r: { issueKey: string; data: { step: string } }) => ({ documents: [{ id: `doc-${r.data.step}-${r.issueKey}`, form: r.data.step, numberText: null }] }),
         recordMembership: async () => undefined,
         countEnterpriseMembers: async (q: { enterpriseId: string; personIds: string[] }) => {

@@ -1,6 +1,7 @@
 /** SQL for the announced calendar schedules. */
 import type { AnnouncedYear, ScheduleDay } from '../../../workflows/calendar/holidays.js';
 import type { PoolClient, Queryable } from '../pool.js';
+import { createWorkCalendar, type WorkCalendar } from '../../../workflows/calendar/work-calendar.js';
 
 export interface StoredYear extends AnnouncedYear {
   readonly version: number;
@@ -51,4 +52,10 @@ async function insertDays(db: PoolClient, year: AnnouncedYear): Promise<void> {
        FROM jsonb_to_recordset($2::jsonb) AS d(date date, kind text, holiday text, note text)`,
     [year.year, JSON.stringify(year.days)],
   );
+}
+
+/** The working-day calendar as stored now (announced years; the law for the others). */
+export async function loadWorkCalendar(db: Queryable): Promise<WorkCalendar> {
+  const years = await listAnnouncedYears(db);
+  return createWorkCalendar({ announced: years.map(({ year, source, days }) => ({ year, source, days })) });
 }

@@ -6,6 +6,10 @@ export interface CaseListFilter {
   readonly status?: string | undefined;
   readonly step?: string | undefined;
   readonly organizationId?: string | undefined;
+  /** Open cases whose step was due before this date. */
+  readonly dueBefore?: string | undefined;
+  /** Open cases due in [from, to]. */
+  readonly dueBetween?: { readonly from: string; readonly to: string } | undefined;
   readonly limit: number;
   /** Organizations whose subtrees the caller may read, or 'all'. */
   readonly scope: readonly string[] | 'all';
@@ -47,6 +51,11 @@ export async function listCases(db: Queryable, f: CaseListFilter): Promise<CaseR
   if (f.status) add('c.status = ?', f.status);
   if (f.step) add('c.current_step = ?', f.step);
   if (f.organizationId) add('c.organization_id = ?', f.organizationId);
+  if (f.dueBefore) add(`c.status = 'open' AND c.current_step_due_on < ?::date`, f.dueBefore);
+  if (f.dueBetween) {
+    add(`c.status = 'open' AND c.current_step_due_on >= ?::date`, f.dueBetween.from);
+    add('c.current_step_due_on <= ?::date', f.dueBetween.to);
+  }
   if (f.after) {
     params.push(f.after.openedAt, f.after.id);
     where.push(`(c.opened_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);

@@ -1,0 +1,341 @@
+/**
+ * Escalation emails and the daily digest, through the `email_outbox` table.
+ *
+ * A message is first stored under a key naming what it is for (case, step entry, rung, recipient; or digest
+ * day and recipient): a retried activity or a restarted worker finds the row instead of writing another.
+ * Delivery claims each row (pending → sending, committed) before talking to SMTP and records the result
+ * after; a row found still `sending` by a later attempt belonged to a sender that died in between — it may
+ * have been delivered, so it is marked `in-doubt` and reported, never sent twice. A transient SMTP failure
+ * puts the row back to `pending` and fails the activity, so Temporal retries with backoff; a permanent
+ * refusal (5xx) is recorded as `failed` and not retried.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApplicationFailure } from '@temporalio/activity';
+import Handlebars from 'handlebars';
+import type { Pool } from '../infra/db/pool.js';
+import { loadWorkCalendar } from '../infra/db/queries/calendar.js';
+import { isPermanentMailError, type Mailer } from '../infra/mail.js';
+import type { CaseType } from '../workflows/definitions.js';
+import { DEFAULT_LADDER, type EscalationRequest, type EscalationResult, type LadderPolicy, type Rung, type RungRecipient } from '../workflows/escalation.js';
+import { ESTABLISHMENT_STEP_CATALOG } from '../workflows/establishment-rules.js';
+import { STEP_META } from '../workflows/steps.js';
+import type { AdmissionStep } from '../workflows/definitions.js';
+
+const EMAILS_DIR = fileURLToPath(new URL('../templates/emails/', import.meta.url));
+
+/** Cases due within this many working days are "due soon" in the digest. */
+export const DUE_SOON_WORKING_DAYS = 5;
+
+const RUNG_LABELS: Record<string, { vi: string; en: string }> = {
+  reminder: { vi: 'Nhắc hạn', en: 'Reminder' },
+  'level-1': { vi: 'Quá hạn', en: 'Overdue' },
+  'level-2': { vi: 'Quá hạn – báo cáo Ban Tổ chức', en: 'Overdue – organizing board' },
+  'level-3': { vi: 'Quá hạn – báo cáo Ban Thường vụ', en: 'Overdue – standing committee' },
+};
+
+const REASONS: Record<RungRecipient, { vi: string; en: string }> = {
+  actor: { vi: 'đồng chí phụ trách ký bước này', en: 'you sign this step' },
+  secretary: { vi: 'đồng chí là lãnh đạo tổ chức đảng của hồ sơ', en: 'you lead the case’s party organization' },
+  'organizing-board': { vi: 'Ban Tổ chức cấp ủy cấp trên theo dõi hồ sơ quá hạn', en: 'the upper organizing board follows overdue cases' },
+  'standing-committee': { vi: 'đồng chí Ủy viên Ban Thường vụ phụ trách', en: 'you are the standing-committee member in charge' },
+};
+
+const CASE_KIND: Record<CaseType, { vi: string; en: string }> = {
+  admission: { vi: 'kết nạp đảng viên', en: 'admission' },
+  'cell-establishment': { vi: 'thành lập tổ chức đảng', en: 'new party organization' },
+};
+
+export function stepLabel(type: CaseType, step: string): { vi: string; en: string } {
+  if (type === 'admission') return STEP_META[step as AdmissionStep]?.label ?? { vi: step, en: step };
+  return ESTABLISHMENT_STEP_CATALOG.find((s) => s.id === step)?.label ?? { vi: step, en: step };
+}
+
+/** Handlebars for mail: HTML parts escaped, text parts and subjects verbatim. */
+function createMailTemplates() {
+  const html = Handlebars.create();
+  const text = Handlebars.create();
+  for (const hb of [html, text]) {
+    hb.registerHelper('vnDateShort', (iso: unknown) => (typeof iso === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso.slice(8)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : ''));
+  }
+  const load = (hb: typeof Handlebars, name: string, noEscape: boolean) =>
+    hb.compile(readFileSync(path.join(EMAILS_DIR, `${name}.hbs`), 'utf8'), { noEscape, strict: false });
+  const of = (name: string) => ({
+    subject: load(text, `${name}.subject`, true),
+    text: load(text, `${name}.text`, true),
+    html: load(html, `${name}.html`, false),
+  });
+  const t = { escalation: of('escalation'), digest: of('digest') };
+  return (name: keyof typeof t, data: Record<string, unknown>) => ({
+    // One line: a subject never carries a newline (header injection).
+    subject: t[name].subject(data).replace(/\s+/g, ' ').trim(),
+    text: t[name].text(data),
+    html: t[name].html(data),
+  });
+}
+
+interface Recipient {
+  readonly userId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly reason: RungRecipient;
+}
+
+export interface EscalationDeps {
+  readonly pool: Pool;
+  readonly mailer: Mailer;
+  /** For links in messages: the case page is `${publicUrl}/cases/:id`. */
+  readonly publicUrl: string;
+}
+
+export function escalationActivities(deps: EscalationDeps) {
+  const { pool, mailer } = deps;
+  const render = createMailTemplates();
+  const caseLink = (caseId: string) => `${deps.publicUrl.replace(/\/$/, '')}/cases/${caseId}`;
+
+  interface CaseContext {
+    readonly organizationId: string;
+    readonly orgName: string;
+    readonly subjectName: string | null;
+    /** The case's organization and its ancestors, nearest first. */
+    readonly ancestors: Array<{ id: string; kind: string }>;
+    /** Users with an email holding a role at one of those organizations (or at the actor's). */
+    readonly roles: Array<{ userId: string; name: string; email: string; role: string; orgId: string; body: string | null }>;
+  }
+
+  /** The case, its place in the tree and the roles held along it, in one query. */
+  async function caseContext(caseId: string, actorOrgId: string | null): Promise<CaseContext | undefined> {
+    // Named: prepared once per connection (planning costs more than running it).
+    const { rows } = await pool.query<CaseContext>({
+      name: 'escalation-case-context',
+      text: `WITH c AS (
+         SELECT c.organization_id, o.path, o.name, coalesce(p.full_name, e.name) AS subject
+           FROM cases c JOIN organizations o ON o.id = c.organization_id
+           LEFT JOIN people p ON p.id = c.person_id LEFT JOIN enterprises e ON e.id = c.enterprise_id
+          WHERE c.id = $1)
+       SELECT c.organization_id AS "organizationId", c.name AS "orgName", c.subject AS "subjectName",
+              (SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind) ORDER BY u.n DESC)
+                 FROM unnest(c.path) WITH ORDINALITY AS u(id, n) JOIN organizations a ON a.id = u.id) AS ancestors,
+              coalesce((SELECT json_agg(json_build_object('userId', us.id, 'name', us.display_name, 'email', us.email, 'role', r.role,
+                                                          'orgId', r.organization_id, 'body', r.body) ORDER BY us.id)
+                          FROM user_roles r JOIN users us ON us.id = r.user_id
+                         WHERE us.active AND us.email IS NOT NULL AND (r.organization_id = ANY(c.path) OR r.organization_id = $2::uuid)), '[]') AS roles
+         FROM c`,
+      values: [caseId, actorOrgId],
+    });
+    return rows[0];
+  }
+
+  /** The people a rung mails, resolved now from the tree and the users (who holds a role today). */
+  function recipients(r: EscalationRequest, c: CaseContext): Recipient[] {
+    const holding = (orgId: string | undefined, role: string, bodies: readonly string[] | null) =>
+      c.roles.filter((x) => x.orgId === orgId && x.role === role && (bodies === null || bodies.includes(x.body ?? '')));
+    const upper = c.ancestors.find((a) => a.kind === 'upper-committee')?.id;
+    const out = new Map<string, Recipient>();
+    const add = (users: CaseContext['roles'], reason: RungRecipient) => {
+      for (const u of users) if (!out.has(u.email.toLowerCase())) out.set(u.email.toLowerCase(), { userId: u.userId, name: u.name, email: u.email, reason });
+    };
+    for (const who of r.rung.to) {
+      switch (who) {
+        case 'actor':
+          if (r.actor) add(holding(r.actor.organizationId, 'approver', [r.actor.body]), 'actor');
+          else {
+            // Staff steps: the organizers nearest to the case's organization.
+            const nearest = c.ancestors.find((a) => holding(a.id, 'organizer', null).length > 0);
+            add(holding(nearest?.id, 'organizer', null), 'actor');
+          }
+          break;
+        case 'secretary':
+          add(holding(c.organizationId, 'approver', ['cell', 'grassroots-committee']), 'secretary');
+          break;
+        case 'organizing-board':
+          add(holding(upper, 'organizer', null), 'organizing-board');
+          break;
+        case 'standing-committee':
+          add(holding(upper, 'approver', ['standing-committee']), 'standing-committee');
+          break;
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Messages stored now (with their content, already claimed) and ids stored by an earlier attempt. */
+  type Stored = { fresh: Array<OutboxInput & { id: number }>; earlier: number[] };
+  type OutboxInput = { key: string; kind: 'escalation' | 'digest'; caseId: string | null; step: string | null; rung: string | null; userId: string; to: string; subject: string; text: string; html: string };
+
+  /**
+   * Stores messages under their keys. New rows are stored already claimed for sending by this attempt
+   * (`sending`); a key stored by an earlier attempt is kept as it is. Returns the new and the earlier ids.
+   */
+  async function enqueue(rows: OutboxInput[]): Promise<Stored> {
+    if (!rows.length) return { fresh: [], earlier: [] };
+    const { rows: inserted } = await pool.query<{ id: number; key: string }>({
+      name: 'outbox-insert',
+      text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body, status, claimed_at, attempts)
+       SELECT key, kind, "caseId", step, rung, "userId", "to", subject, text, html, 'sending', now(), 1
+         FROM jsonb_to_recordset($1::jsonb) AS x(key text, kind text, "caseId" uuid, step text, rung text, "userId" uuid, "to" text, subject text, text text, html text)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING id, dedupe_key AS key`,
+      values: [JSON.stringify(rows)],
+    });
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    const fresh = inserted.map((r) => ({ ...byKey.get(r.key)!, id: r.id }));
+    if (fresh.length === rows.length) return { fresh, earlier: [] };
+    const { rows: all } = await pool.query<{ id: number }>('SELECT id FROM email_outbox WHERE dedupe_key = ANY($1::text[])', [rows.map((r) => r.key)]);
+    const freshIds = new Set(fresh.map((f) => f.id));
+    return { fresh, earlier: all.map((r) => r.id).filter((id) => !freshIds.has(id)) };
+  }
+
+  /**
+   * Delivers the messages. `fresh` rows were claimed when stored; `earlier` ones (from a previous attempt)
+   * are claimed if still pending, and reported in doubt if a previous sender left them mid-send. Sends go
+   * out together over the pooled transport. Transient SMTP failures leave rows pending and are thrown at the
+   * end (Temporal retries the activity); the other outcomes are final.
+   */
+  async function deliver({ fresh, earlier }: Stored): Promise<{ sent: number; local: number; failed: number; inDoubt: number }> {
+    const ids = [...fresh.map((f) => f.id), ...earlier];
+    if (!ids.length) return { sent: 0, local: 0, failed: 0, inDoubt: 0 };
+    let claimed: Array<{ id: number; to: string; subject: string; text: string; html: string }> = fresh;
+    if (earlier.length) {
+      // Rows a dead sender left mid-send: maybe delivered; never sent again.
+      await pool.query(`UPDATE email_outbox SET status = 'in-doubt', last_error = 'the sender stopped between sending and recording' WHERE id = ANY($1::bigint[]) AND status = 'sending'`, [earlier]);
+      const { rows } = await pool.query<{ id: number; to: string; subject: string; text: string; html: string }>(
+        `UPDATE email_outbox SET status = 'sending', claimed_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[]) AND status = 'pending'
+         RETURNING id, to_address AS "to", subject, text_body AS text, html_body AS html`,
+        [earlier],
+      );
+      claimed = [...fresh, ...rows];
+    }
+    let settled = true; // every message of this run reached a final state here (no count query needed)
+    if (mailer.kind === 'local') {
+      if (claimed.length) await pool.query(`UPDATE email_outbox SET status = 'local', sent_at = now() WHERE id = ANY($1::bigint[])`, [claimed.map((m) => m.id)]);
+    } else if (claimed.length) {
+      const outcomes = await Promise.all(
+        claimed.map(async (m) => {
+          const messageId = `<outbox-${m.id}@admissions.local>`;
+          try {
+            await mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, messageId });
+            return { id: m.id, ok: true as const, messageId };
+          } catch (err) {
+            return { id: m.id, ok: false as const, permanent: isPermanentMailError(err), message: (err instanceof Error ? err.message : String(err)).slice(0, 1000) };
+          }
+        }),
+      );
+      // A failure here leaves rows `sending`: the next attempt reports them in doubt instead of re-sending.
+      const sent = outcomes.filter((o) => o.ok);
+      if (sent.length) {
+        await pool.query({
+          name: 'outbox-sent',
+          text: `UPDATE email_outbox o SET status = 'sent', sent_at = now(), message_id = x.mid, last_error = NULL
+                   FROM unnest($1::bigint[], $2::text[]) AS x(id, mid) WHERE o.id = x.id AND o.status IN ('sending', 'in-doubt')`,
+          values: [sent.map((o) => o.id), sent.map((o) => o.messageId)],
+        });
+      }
+      const transient: string[] = [];
+      for (const o of outcomes) {
+        if (o.ok) continue;
+        settled = false;
+        await pool.query(`UPDATE email_outbox SET status = $2, last_error = $3 WHERE id = $1`, [o.id, o.permanent ? 'failed' : 'pending', o.message]);
+        if (!o.permanent) transient.push(o.message);
+      }
+      if (transient.length) {
+        throw ApplicationFailure.retryable(`${transient.length} message(s) not delivered yet: ${transient[0]}`, 'MailNotDelivered');
+      }
+    }
+    if (settled && !earlier.length) {
+      return mailer.kind === 'local' ? { sent: 0, local: claimed.length, failed: 0, inDoubt: 0 } : { sent: claimed.length, local: 0, failed: 0, inDoubt: 0 };
+    }
+    // What became of these messages over every attempt (a retry reports what the first run did).
+    const { rows: counts } = await pool.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM email_outbox WHERE id = ANY($1::bigint[]) GROUP BY status',
+      [ids],
+    );
+    const n = (status: string) => counts.find((c) => c.status === status)?.n ?? 0;
+    return { sent: n('sent'), local: n('local'), failed: n('failed'), inDoubt: n('in-doubt') };
+  }
+
+  return {
+    /** The ladders of each step (escalation_ladders), with the built-in default under '*'. */
+    async loadEscalationPolicy(caseType: CaseType): Promise<LadderPolicy> {
+      const { rows } = await pool.query<{ step: string; rungs: Rung[] }>('SELECT step, rungs FROM escalation_ladders WHERE case_type = $1', [caseType]);
+      // Probation ends by itself (the workflow opens the review): no ladder unless one is configured.
+      return Object.fromEntries([['*', DEFAULT_LADDER], ['probation', []], ...rows.map((r) => [r.step, r.rungs] as const)]);
+    },
+
+    /** One rung of one step: its messages stored once per recipient, then delivered. */
+    async escalateStep(r: EscalationRequest): Promise<EscalationResult> {
+      const c = await caseContext(r.caseId, r.actor?.organizationId ?? null);
+      if (!c) throw ApplicationFailure.nonRetryable(`case ${r.caseId} is not in the read model`, 'UnknownCase');
+      const people = recipients(r, c);
+      const common = {
+        caseRef: r.caseId.slice(0, 8),
+        caseKind: CASE_KIND[r.caseType],
+        stepLabel: stepLabel(r.caseType, r.step),
+        rungLabel: RUNG_LABELS[r.rung.name] ?? { vi: 'Nhắc việc', en: 'Notice' },
+        dueOn: r.dueOn,
+        daysOverdue: r.daysOverdue,
+        organizationName: c.orgName,
+        subjectName: c.subjectName,
+        link: caseLink(r.caseId),
+      };
+      const ids = await enqueue(
+        people.map((p) => ({
+          key: `escalation:${r.caseId}:${r.stepKey}:${r.step}:${r.rung.name}:${p.email.toLowerCase()}`,
+          kind: 'escalation' as const,
+          caseId: r.caseId,
+          step: r.step,
+          rung: r.rung.name,
+          userId: p.userId,
+          to: p.email,
+          ...render('escalation', { ...common, recipientName: p.name, reason: REASONS[p.reason] }),
+        })),
+      );
+      const tally = await deliver(ids);
+      return { recipients: people.length, ...tally };
+    },
+
+    /**
+     * The day's digest: each organizer and approver with an email gets one message listing the open cases
+     * of their subtree that are overdue or due within DUE_SOON_WORKING_DAYS; nobody with none gets mail.
+     */
+    async sendDigests(input: { date: string }): Promise<{ recipients: number; sent: number; local: number; failed: number; inDoubt: number }> {
+      const calendar = await loadWorkCalendar(pool);
+      const soon = calendar.addWorkingDays(input.date, DUE_SOON_WORKING_DAYS);
+      const { rows } = await pool.query<{ userId: string; name: string; email: string; caseId: string; type: CaseType; step: string; dueOn: string; orgName: string }>(
+        `SELECT DISTINCT u.id AS "userId", u.display_name AS name, u.email, c.id AS "caseId", c.type, c.current_step AS step,
+                to_char(c.current_step_due_on, 'YYYY-MM-DD') AS "dueOn", o.name AS "orgName"
+           FROM users u
+           JOIN user_roles r ON r.user_id = u.id AND r.role IN ('organizer', 'approver')
+           JOIN organizations o ON o.path @> ARRAY[r.organization_id]
+           JOIN cases c ON c.organization_id = o.id
+          WHERE u.active AND u.email IS NOT NULL AND c.status = 'open' AND c.current_step_due_on IS NOT NULL
+            AND c.current_step_due_on <= $1::date
+          ORDER BY u.id, "dueOn", c.id`,
+        [soon],
+      );
+      const byUser = new Map<string, { name: string; email: string; items: typeof rows }>();
+      for (const row of rows) {
+        const u = byUser.get(row.userId) ?? { name: row.name, email: row.email, items: [] };
+        u.items.push(row);
+        byUser.set(row.userId, u);
+      }
+      const item = (row: (typeof rows)[number]) => ({
+        caseRef: row.caseId.slice(0, 8),
+        stepLabel: stepLabel(row.type, row.step),
+        organizationName: row.orgName,
+        dueOn: row.dueOn,
+        daysOverdue: row.dueOn < input.date ? calendar.workingDaysBetween(row.dueOn, input.date) : 0,
+        link: caseLink(row.caseId),
+      });
+      const ids = await enqueue(
+        [...byUser.entries()].map(([userId, u]) => {
+          const items = u.items.map(item);
+          const data = { date: input.date, recipientName: u.name, dueSoonDays: DUE_SOON_WORKING_DAYS, overdue: items.filter((i) => i.dueOn < input.date), dueSoon: items.filter((i) => i.dueOn >= input.date) };
+          return { key: `digest:${input.date}:${userId}`, kind: 'digest' as const, caseId: null, step: null, rung: null, userId, to: u.email, ...render('digest', data) };
+        }),
+      );
+      return { recipients: byUser.size, ...(await deliver(ids)) };
+    },
+  };
+}

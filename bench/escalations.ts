@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:escalations`
+ * Escalation emails per second through the outbox activity (recipients resolved from the tree and users,
+ * rendered, stored under their key, claimed, sent over pooled SMTP, recorded) beside raw pooled nodemailer
+ * sending the same rendered messages, both to the same local SMTP listener with the same concurrency
+ * (goal ≥ 0.9×). Interleaved rounds in one process; medians. Postgres: DATABASE_URL or the embedded one.
+ */
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { escalationActivities } from '../activities/escalations.js';
+import { loadConfig } from '../infra/config.js';
+import { prepareDatabase } from '../infra/db/migrate.js';
+import { createPool } from '../infra/db/pool.js';
+import { createMailer } from '../infra/mail.js';
+import { ensureDatabase, openDatabase } from '../infra/postgres.js';
+import { DEFAULT_LADDER, type EscalationRequest } from '../workflows/escalation.js';
+
+const MESSAGES = 300;
+const CONCURRENCY = 4;
+const ROUNDS = 5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// A local SMTP listener that accepts everything (counts messages).
+let received = 0;
+const smtp = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ['STARTTLS', 'AUTH'],
+  logger: false,
+  onData(stream, _s, cb) {
+    stream.on('data', () => undefined);
+    stream.on('end', () => {
+      received += 1;
+      cb();
+    });
+  },
+});
+await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as { port: number }).port}`;
+
+const config = loadConfig();
+const db = await openDatabase({ url: config.database.url, dataDir: config.database.embeddedDataDir, port: config.database.embeddedPort });
+const url = new URL(db.url);
+url.pathname = '/bench_escalations';
+await ensureDatabase(db.url, 'bench_escalations');
+await prepareDatabase(url.toString());
+const pool = createPool(url.toString());
+
+// One upper committee with a cell; the cell's approver has an email; one open case per message.
+const tag = randomUUID().slice(0, 8);
+const { rows: orgs } = await pool.query<{ id: string }>(
+  `WITH upper AS (INSERT INTO organizations (name, kind, path) VALUES ($1, 'upper-committee', '{}') RETURNING id)
+   INSERT INTO organizations (name, kind, parent_id, path) SELECT $2, 'grassroots-cell', id, '{}' FROM upper RETURNING id, parent_id`,
+  [`Đảng ủy Đo ${tag}`, `Chi bộ Đo ${tag}`],
+);
+const cell = orgs[0]!.id;
+await pool.query(`UPDATE organizations SET path = CASE WHEN parent_id IS NULL THEN ARRAY[id] ELSE ARRAY[parent_id, id] END WHERE path = '{}'`);
+// The cell's approvers: one, or (fan-out runs) three — a level-1 rung mails each once.
+let approvers = 0;
+async function addApprover(): Promise<void> {
+  approvers += 1;
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO users (username, display_name, email, password_hash) VALUES ($1, 'Bí thư Đo', $2, 'x') RETURNING id`,
+    [`bench-${tag}-${approvers}`, `bench-${tag}-${approvers}@test.local`],
+  );
+  await pool.query(`INSERT INTO user_roles (user_id, role, organization_id, body) VALUES ($1, 'approver', $2, 'cell')`, [rows[0]!.id, cell]);
+}
+await addApprover();
+
+async function newCases(n: number): Promise<string[]> {
+  const ids = Array.from({ length: n }, () => randomUUID());
+  await pool.query(
+    `INSERT INTO cases (id, type, workflow_id, organization_id, status, current_step, current_step_due_on, rule_set, opened_at, updated_at, last_seq)
+     SELECT id, 'admission', 'admission:' || id, $2, 'open', 'cell-vote', current_date, 'bench', now(), now(), 0 FROM unnest($1::uuid[]) AS id`,
+    [ids, cell],
+  );
+  return ids;
+}
+
+const mailer = createMailer({ smtpUrl, from: 'Ban Tổ chức <btc@bench.local>' });
+const acts = escalationActivities({ pool, mailer, publicUrl: 'http://localhost:3000' });
+const env = new MockActivityEnvironment();
+const request = (caseId: string): EscalationRequest => ({
+  caseId,
+  caseType: 'admission',
+  step: 'cell-vote',
+  stepKey: '7',
+  rung: DEFAULT_LADDER[1]!,
+  dueOn: '2026-11-26',
+  firedOn: '2026-11-26',
+  daysOverdue: 0,
+  actor: { body: 'cell', organizationId: cell },
+});
+const raw = nodemailer.createTransport({ pool: true, url: smtpUrl, maxConnections: 4 } as Parameters<typeof nodemailer.createTransport>[0]);
+
+/** `CONCURRENCY` workers taking jobs from one list, as a worker runs that many activities at once. */
+async function run(n: number, job: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = next++; i < n; i = next++) await job(i);
+    }),
+  );
+  return n / ((performance.now() - t0) / 1000);
+}
+
+// The message raw nodemailer sends: one rendered by the activity (same size and parts).
+await env.run(acts.escalateStep, request((await newCases(1))[0]!));
+const { rows: rendered } = await pool.query<{ to: string; subject: string; text: string; html: string }>(
+  `SELECT to_address AS "to", subject, text_body AS text, html_body AS html FROM email_outbox ORDER BY id DESC LIMIT 1`,
+);
+const message = rendered[0]!;
+
+/** Rounds of the outbox path beside raw nodemailer, each sending the same number of messages. */
+async function compare(recipients: number): Promise<{ outbox: number; raw: number }> {
+  const outboxRuns: number[] = [];
+  const rawRuns: number[] = [];
+  const rungs = Math.floor(MESSAGES / recipients);
+  for (let r = 0; r < ROUNDS; r += 1) {
+    const cases = await newCases(rungs);
+    outboxRuns.push((await run(rungs, (i) => env.run(acts.escalateStep, request(cases[i]!)))) * recipients);
+    rawRuns.push(await run(rungs * recipients, () => raw.sendMail({ from: 'Ban Tổ chức <btc@bench.local>', ...message })));
+  }
+  return { outbox: median(outboxRuns), raw: median(rawRuns) };
+}
+
+const before = received;
+const one = await compare(1);
+console.log(
+  `escalation emails, 1 recipient per rung: outbox activity ${one.outbox.toFixed(0)} msg/s, raw pooled nodemailer ${one.raw.toFixed(0)} msg/s, ` +
+    `ratio ${(one.outbox / one.raw).toFixed(2)} (goal ≥ 0.9); ${CONCURRENCY} at a time, ${MESSAGES} messages × ${ROUNDS} rounds each`,
+);
+await addApprover();
+await addApprover();
+const three = await compare(3);
+console.log(
+  `escalation emails, 3 recipients per rung: outbox activity ${three.outbox.toFixed(0)} msg/s, raw pooled nodemailer ${three.raw.toFixed(0)} msg/s, ` +
+    `ratio ${(three.outbox / three.raw).toFixed(2)} (goal ≥ 0.9)`,
+);
+const { rows: sent } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM email_outbox WHERE status = 'sent'`);
+console.log(`listener received ${received - before} messages; outbox rows sent (all runs of this database): ${sent[0]!.n}`);
+
+raw.close();
+mailer.close();
+await pool.end();
+await new Promise<void>((resolve) => smtp.close(() => resolve()));
+await db.stop();

@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escalationActivities } from '../../activities/escalations.js';
+import type { Pool } from '../../infra/db/pool.js';
+import { loadWorkCalendar } from '../../infra/db/queries/calendar.js';
+import { insertPerson } from '../../infra/db/queries/cases.js';
+import { createMailer } from '../../infra/mail.js';
+import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../../infra/schedules.js';
+import type { DigestRun } from '../../workflows/digest.js';
+import { addDays } from '../../workflows/calendar/dates.js';
+import { vietnamDate } from '../../workflows/calendar/work-calendar.js';
+import { DEFAULT_LADDER, type EscalationRequest, type EscalationResult } from '../../workflows/escalation.js';
+import { approver, createTree, createUser, organizer } from '../helpers/db.js';
+import { startSmtpListener, type SmtpListener } from '../helpers/smtp.js';
+import { call, startTestStack, type TestStack } from '../helpers/stack.js';
+import { devServerConnections, quietLogger, uniqueTaskQueue } from '../helpers/temporal.js';
+
+const PROBE = fileURLToPath(new URL('../fixtures/escalation-probe.ts', import.meta.url));
+const rung = (name: string) => DEFAULT_LADDER.find((r) => r.name === name)!;
+
+describe('escalation emails through the outbox and a real SMTP listener', () => {
+  let stack: TestStack;
+  let pool: Pool;
+  let smtp: SmtpListener;
+  let conns: Awaited<ReturnType<typeof devServerConnections>>;
+  let tree: Awaited<ReturnType<typeof createTree>>;
+  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
+  let caseId: string;
+  let boardToken: string;
+  const t = vietnamDate(Date.now());
+
+  /** A worker running the probe workflow on the real activities (optionally with a pool that fails once). */
+  async function probeWorker(p: Pool): Promise<string> {
+    const taskQueue = uniqueTaskQueue('escalation');
+    const worker = await Worker.create({
+      connection: conns.workerConnection,
+      taskQueue,
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: PROBE, logger: quietLogger }),
+      activities: escalationActivities({ pool: p, mailer: createMailer({ smtpUrl: smtp.url, from: 'Ban Tổ chức <btc@test.local>' }), publicUrl: stack.baseUrl }),
+    });
+    workers.push({ worker, running: worker.run() });
+    return taskQueue;
+  }
+  let taskQueue: string;
+  const probe = (r: EscalationRequest, queue = taskQueue) =>
+    conns.client.workflow.start('escalationProbe', { taskQueue: queue, workflowId: `probe-${randomUUID()}`, args: [r] });
+  const request = (name: string, over: Partial<EscalationRequest> = {}): EscalationRequest => ({
+    caseId,
+    caseType: 'admission',
+    step: 'cell-vote',
+    stepKey: '7',
+    rung: rung(name),
+    dueOn: t,
+    firedOn: t,
+    daysOverdue: 0,
+    actor: { body: 'cell', organizationId: tree.gcell },
+    ...over,
+  });
+  const outbox = async () =>
+    (await pool.query<{ to: string; status: string; rung: string; attempts: number; lastError: string | null }>(
+      `SELECT to_address AS "to", status, rung, attempts, last_error AS "lastError" FROM email_outbox WHERE kind = 'escalation' ORDER BY id`,
+    )).rows;
+  const withEmail = async (username: string, roles: Parameters<typeof createUser>[2]) => {
+    const u = await createUser(pool, username, roles);
+    await pool.query('UPDATE users SET email = $2 WHERE id = $1', [u.id, `${username}@test.local`]);
+    return u;
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    pool = stack.db.pool;
+    conns = await devServerConnections();
+    smtp = await startSmtpListener({ refuse: (a) => a.startsWith('gone') });
+    tree = await createTree(pool);
+    boardToken = (await withEmail('board', [organizer(tree.upper)])).token;
+    await withEmail('standing', [approver(tree.upper, 'standing-committee')]);
+    await withEmail('secretary', [approver(tree.gcell, 'cell')]);
+    await withEmail('gone', [approver(tree.gcell, 'cell')]);
+    await withEmail('far-away', [organizer(tree.cellP)]);
+    const personId = await insertPerson(pool, { fullName: 'Nguyễn Văn Chậm', dateOfBirth: '1996-06-06', organizationId: tree.gcell });
+    caseId = randomUUID();
+    await pool.query(
+      `INSERT INTO cases (id, type, workflow_id, organization_id, person_id, status, current_step, current_step_due_on, rule_set, opened_at, updated_at, last_seq)
+       VALUES ($1, 'admission', $2, $3, $4, 'open', 'cell-vote', $5, 'QD294-HD06-2025', now(), now(), 0)`,
+      [caseId, `admission:${caseId}`, tree.gcell, personId, t],
+    );
+    taskQueue = await probeWorker(pool);
+  });
+  afterAll(async () => {
+    for (const w of workers) {
+      w.worker.shutdown();
+      await w.running;
+    }
+    await conns?.close();
+    await smtp?.stop();
+    await stack?.stop();
+  });
+
+  it('mails each recipient of a rung once, with subject, both parts and a working link; a refused address is recorded, not retried', async () => {
+    const result: EscalationResult = await (await probe(request('level-1'))).result();
+    // The actor (the cell's approvers) and the secretary are the same people here: each gets one message.
+    expect(result).toEqual({ recipients: 2, sent: 1, local: 0, failed: 1, inDoubt: 0 });
+    expect(smtp.received).toHaveLength(1);
+    const { rcpt, mail } = smtp.received[0]!;
+    expect(rcpt).toEqual(['secretary@test.local']);
+    expect(mail.subject).toContain(`#${caseId.slice(0, 8)}`);
+    expect(mail.subject).toContain('Chi bộ xét, đề nghị kết nạp');
+    expect(mail.subject).toContain(`hạn ${t.slice(8)}/${t.slice(5, 7)}/${t.slice(0, 4)}`);
+    expect(mail.text).toContain('Nguyễn Văn Chậm');
+    expect(mail.html).toContain('Nguyễn Văn Chậm');
+    const link = `${stack.baseUrl}/cases/${caseId}`;
+    expect(mail.text).toContain(link);
+    expect(mail.html).toContain(`href="${link}"`);
+    // The link opens the case for a reader in scope (here the upper committee's organizer).
+    const opened = await call(stack.baseUrl, 'GET', `/cases/${caseId}`, undefined, { token: boardToken });
+    expect(opened.status).toBe(200);
+    expect(opened.body.id).toBe(caseId);
+    // The birth date and other personal fields stay out of the message.
+    expect(mail.text).not.toContain('1996');
+    const rows = await outbox();
+    expect(rows.find((r) => r.to === 'gone@test.local')).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringContaining('mailbox unavailable') });
+    expect(rows.find((r) => r.to === 'secretary@test.local')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('names the days overdue in the subject and climbs the tree: level 2 to the organizing board, level 3 to the standing committee', async () => {
+    await (await probe(request('level-2', { daysOverdue: 5, firedOn: addDays(t, 7) }))).result();
+    const board = smtp.received.at(-1)!;
+    expect(board.rcpt).toEqual(['board@test.local']);
+    expect(board.mail.subject).toMatch(/quá hạn 5 ngày làm việc .*5 working days overdue/);
+    expect(board.mail.text).toContain('Ban Tổ chức cấp ủy cấp trên');
+  });
+
+  it('sends nothing twice when the same rung runs again (a retried activity, a restarted worker)', async () => {
+    const before = smtp.received.length;
+    const rowsBefore = (await outbox()).length;
+    const again = await (await probe(request('level-1'))).result();
+    expect(again).toEqual({ recipients: 2, sent: 1, local: 0, failed: 1, inDoubt: 0 });
+    expect(smtp.received.length).toBe(before);
+    expect((await outbox()).length).toBe(rowsBefore);
+  });
+
+  it('retries while the SMTP listener is down and delivers once it is back', async () => {
+    await smtp.stop();
+    const handle = await probe(request('level-3', { daysOverdue: 15 }));
+    // Wait until the activity has failed at least twice against the stopped listener.
+    for (let i = 0; i < 100; i += 1) {
+      const row = (await outbox()).find((r) => r.rung === 'level-3');
+      if (row && row.attempts >= 2 && row.status === 'pending') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pending = (await outbox()).find((r) => r.rung === 'level-3')!;
+    expect(pending).toMatchObject({ to: 'standing@test.local', status: 'pending' });
+    expect(pending.attempts).toBeGreaterThanOrEqual(2);
+    const before = smtp.received.length;
+    await smtp.start();
+    const result = await handle.result();
+    expect(result).toMatchObject({ recipients: 1, sent: 1 });
+    const arrived = smtp.received.slice(before);
+    expect(arrived.map((m) => m.rcpt)).toEqual([['standing@test.local']]);
+    expect((await outbox()).find((r) => r.rung === 'level-3')).toMatchObject({ status: 'sent' });
+  });
+
+  it('a sender that dies between sending and recording leaves the message in doubt: reported, never sent again', async () => {
+    // The pool refuses the "sent" update once, as if the worker died right after the SMTP server accepted.
+    let failOnce = true;
+    const dying = new Proxy(pool, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver);
+        return (sql: string | { text: string }, params?: unknown[]) => {
+          const text = typeof sql === 'string' ? sql : sql.text;
+          if (failOnce && text.includes("SET status = 'sent'")) {
+            failOnce = false;
+            return Promise.reject(new Error('connection terminated (injected)'));
+          }
+          return target.query(sql as string, params);
+        };
+      },
+    }) as Pool;
+    const queue = await probeWorker(dying);
+    const before = smtp.received.length;
+    const result = await (await probe(request('reminder', { step: 'decision', stepKey: '8', actor: { body: 'standing-committee', organizationId: tree.upper } }), queue)).result();
+    expect(failOnce).toBe(false); // the failure was injected
+    expect(result).toMatchObject({ recipients: 1, sent: 0, inDoubt: 1 });
+    expect(smtp.received.slice(before).map((m) => m.rcpt)).toEqual([['standing@test.local']]);
+    expect((await outbox()).filter((r) => r.rung === 'reminder')).toEqual([expect.objectContaining({ status: 'in-doubt', attempts: 1 })]);
+  });
+
+  it('the daily digest: one message per recipient with the overdue and due-soon cases of their scope; none for a user with nothing', async () => {
+    const calendar = await loadWorkCalendar(pool);
+    const dueSoon = calendar.addWorkingDays(t, 2);
+    const later = calendar.addWorkingDays(t, 30);
+    const soonCase = randomUUID();
+    const laterCase = randomUUID();
+    for (const [id, org, due] of [[soonCase, tree.gcell2, dueSoon], [laterCase, tree.gcell, later]] as const) {
+      await pool.query(
+        `INSERT INTO cases (id, type, workflow_id, organization_id, status, current_step, current_step_due_on, rule_set, opened_at, updated_at, last_seq)
+         VALUES ($1, 'admission', $2, $3, 'open', 'application', $4, 'QD294-HD06-2025', now(), now(), 0)`,
+        [id, `admission:${id}`, org, due],
+      );
+    }
+    // The first case was due a week ago.
+    const overdueOn = addDays(t, -7);
+    await pool.query('UPDATE cases SET current_step_due_on = $2 WHERE id = $1', [caseId, overdueOn]);
+    const acts = escalationActivities({ pool, mailer: createMailer({ smtpUrl: undefined, from: 'x' }), publicUrl: stack.baseUrl });
+    const env = new MockActivityEnvironment();
+    const date = vietnamDate(Date.now());
+    type Tally = Awaited<ReturnType<typeof acts.sendDigests>>;
+    const first = (await env.run(acts.sendDigests, { date })) as Tally;
+    const second = (await env.run(acts.sendDigests, { date })) as Tally;
+    // A second run the same day (a retried activity) stores and sends nothing more.
+    expect(second).toEqual(first);
+    const { rows } = await pool.query<{ to: string; subject: string; text: string; status: string }>(
+      `SELECT to_address AS "to", subject, text_body AS text, status FROM email_outbox WHERE kind = 'digest' ORDER BY to_address`,
+    );
+    const of = (to: string) => rows.filter((r) => r.to === to);
+    // The upper committee's organizer sees both cells; the cell's approver only its own; the partial cell's organizer nothing.
+    expect(of('board@test.local')).toHaveLength(1);
+    expect(of('board@test.local')[0]!.subject).toMatch(/1 hồ sơ quá hạn, 1 sắp đến hạn/);
+    expect(of('board@test.local')[0]!.text).toContain(`#${soonCase.slice(0, 8)}`);
+    expect(of('board@test.local')[0]!.text).not.toContain(`#${laterCase.slice(0, 8)}`);
+    expect(of('secretary@test.local')[0]!.subject).toMatch(/1 hồ sơ quá hạn, 0 sắp đến hạn/);
+    expect(of('secretary@test.local')[0]!.text).toContain(`#${caseId.slice(0, 8)}`);
+    expect(of('secretary@test.local')[0]!.text).toContain(`quá ${calendar.workingDaysBetween(overdueOn, date)} ngày làm việc`);
+    expect(of('far-away@test.local')).toEqual([]);
+    expect(rows.every((r) => r.status === 'local')).toBe(true);
+    expect(rows.length).toBe(first.recipients);
+  });
+
+  it('shows stalled cases in the API: overdue=true, dueWithin=N working days, and days overdue per case', async () => {
+    const calendar = await loadWorkCalendar(pool);
+    const today = vietnamDate(Date.now());
+    const list = async (query: string) => call(stack.baseUrl, 'GET', `/api/v1/cases?${query}`, undefined, { token: boardToken });
+    const overdue = await list('overdue=true');
+    expect(overdue.status).toBe(200);
+    const late = overdue.body.items.find((c: { id: string }) => c.id === caseId);
+    expect(late).toMatchObject({ currentStepDueOn: addDays(today, -7), daysOverdue: calendar.workingDaysBetween(addDays(today, -7), today) });
+    expect(overdue.body.items.every((c: { daysOverdue: number }) => c.daysOverdue > 0)).toBe(true);
+    const soon = await list('dueWithin=5');
+    const soonIds = soon.body.items.map((c: { id: string; currentStepDueOn: string }) => c.currentStepDueOn);
+    expect(soonIds.length).toBeGreaterThan(0);
+    expect(soonIds.every((d: string) => d >= today && d <= calendar.addWorkingDays(today, 5))).toBe(true);
+    expect(soon.body.items.every((c: { daysOverdue: number }) => c.daysOverdue === 0)).toBe(true);
+    const bad = await list('dueWithin=soon');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields).toEqual([expect.objectContaining({ field: 'dueWithin' })]);
+  });
+
+  it('the digest schedule is created once (a second start updates it) and its workflow mails the day\'s digest', async () => {
+    expect(await ensureDigestSchedule(conns.client, stack.taskQueue)).toMatch(/created|updated/);
+    expect(await ensureDigestSchedule(conns.client, stack.taskQueue)).toBe('updated');
+    const handle = conns.client.schedule.getHandle(DIGEST_SCHEDULE_ID);
+    const described = await handle.describe();
+    expect(described.spec.timezone).toBe('Asia/Ho_Chi_Minh');
+    expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 7, end: 7, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'dailyDigestWorkflow', taskQueue: stack.taskQueue });
+    // Run it now, as 07:30 would: the stack's worker runs the digest workflow against this database.
+    await handle.trigger();
+    let workflowId: string | undefined;
+    for (let i = 0; i < 100 && !workflowId; i += 1) {
+      workflowId = (await handle.describe()).info.recentActions.at(-1)?.action.workflow.workflowId;
+      if (!workflowId) await new Promise((r) => setTimeout(r, 100));
+    }
+    const run = (await conns.client.workflow.getHandle(workflowId!).result()) as DigestRun;
+    const working = (await loadWorkCalendar(pool)).dayInfo(run.date).working;
+    expect(run.date).toBe(vietnamDate(Date.now()));
+    if (working) expect(run.recipients).toBeGreaterThan(0);
+    else expect(run).toEqual({ date: run.date, skipped: 'not a working day' });
+    await handle.delete();
+  });
+});
