@@ -16,7 +16,14 @@ export interface SmtpListener {
   start(): Promise<void>;
 }
 
-export async function startSmtpListener(opts: { port?: number; refuse?: (address: string) => boolean } = {}): Promise<SmtpListener> {
+export async function startSmtpListener(
+  opts: {
+    port?: number;
+    refuse?: (address: string) => boolean;
+    /** Runs after a message is taken and before the server answers 250 (to kill a sender in between). */
+    beforeReply?: (r: Received) => Promise<void> | void;
+  } = {},
+): Promise<SmtpListener> {
   const received: Received[] = [];
   let server: SMTPServer | undefined;
   let port = opts.port ?? 0;
@@ -34,8 +41,10 @@ export async function startSmtpListener(opts: { port?: number; refuse?: (address
       },
       onData(stream, session, callback) {
         simpleParser(stream)
-          .then((mail) => {
-            received.push({ rcpt: session.envelope.rcptTo.map((r) => r.address), mail });
+          .then(async (mail) => {
+            const r = { rcpt: session.envelope.rcptTo.map((x) => x.address), mail };
+            received.push(r);
+            await opts.beforeReply?.(r);
             callback();
           })
           .catch(callback);

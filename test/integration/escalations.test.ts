@@ -1,8 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/config.js';
 import { escalationActivities } from '../../activities/escalations.js';
 import type { Pool } from '../../infra/db/pool.js';
 import { loadWorkCalendar } from '../../infra/db/queries/calendar.js';
@@ -19,6 +21,7 @@ import { call, startTestStack, type TestStack } from '../helpers/stack.js';
 import { devServerConnections, quietLogger, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const PROBE = fileURLToPath(new URL('../fixtures/escalation-probe.ts', import.meta.url));
+const KILL_WORKER = fileURLToPath(new URL('../fixtures/escalation-worker.ts', import.meta.url));
 const rung = (name: string) => DEFAULT_LADDER.find((r) => r.name === name)!;
 
 describe('escalation emails through the outbox and a real SMTP listener', () => {
@@ -31,6 +34,9 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
   let caseId: string;
   let boardToken: string;
   const t = vietnamDate(Date.now());
+  /** Set by the kill test: runs while the SMTP server holds its answer to a message. */
+  let beforeReply: (() => Promise<void>) | undefined;
+  const children: ChildProcess[] = [];
 
   /** A worker running the probe workflow on the real activities (optionally with a pool that fails once). */
   async function probeWorker(p: Pool): Promise<string> {
@@ -73,7 +79,7 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     stack = await startTestStack();
     pool = stack.db.pool;
     conns = await devServerConnections();
-    smtp = await startSmtpListener({ refuse: (a) => a.startsWith('gone') });
+    smtp = await startSmtpListener({ refuse: (a) => a.startsWith('gone'), beforeReply: () => beforeReply?.() });
     tree = await createTree(pool);
     boardToken = (await withEmail('board', [organizer(tree.upper)])).token;
     await withEmail('standing', [approver(tree.upper, 'standing-committee')]);
@@ -90,6 +96,7 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     taskQueue = await probeWorker(pool);
   });
   afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
     for (const w of workers) {
       w.worker.shutdown();
       await w.running;
@@ -186,6 +193,52 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     expect(result).toMatchObject({ recipients: 1, sent: 0, inDoubt: 1 });
     expect(smtp.received.slice(before).map((m) => m.rcpt)).toEqual([['standing@test.local']]);
     expect((await outbox()).filter((r) => r.rung === 'reminder')).toEqual([expect.objectContaining({ status: 'in-doubt', attempts: 1 })]);
+  });
+
+  it('a worker process killed (SIGKILL) after the SMTP server took the message, before the outbox update, sends no duplicate', async () => {
+    const queue = uniqueTaskQueue('kill');
+    const spawnWorker = async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', KILL_WORKER], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: queue, SMTP_URL: smtp.url, PUBLIC_URL: stack.baseUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 60_000);
+        const onData = (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('ready')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+      });
+      return child;
+    };
+    const first = await spawnWorker();
+    let killed = false;
+    beforeReply = async () => {
+      beforeReply = undefined;
+      const exited = new Promise((r) => first.once('exit', r));
+      first.kill('SIGKILL');
+      await exited;
+      killed = true;
+    };
+    const before = smtp.received.length;
+    const handle = await probe(request('level-1', { step: 'opinions', stepKey: '6', actor: null, rung: { name: 'level-1', offsetWorkingDays: 0, to: ['organizing-board'] } }), queue);
+    for (let i = 0; i < 200 && !killed; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(killed).toBe(true);
+    // A new worker takes the retried activity: it finds the message mid-send and does not send it again.
+    await spawnWorker();
+    const result = await handle.result();
+    expect(result).toMatchObject({ recipients: 1, sent: 0, inDoubt: 1 });
+    expect(smtp.received.slice(before).map((m) => m.rcpt)).toEqual([['board@test.local']]);
+    const rows = (await outbox()).filter((r) => r.rung === 'level-1' && r.to === 'board@test.local');
+    expect(rows).toEqual([expect.objectContaining({ status: 'in-doubt', attempts: 1 })]);
   });
 
   it('the daily digest: one message per recipient with the overdue and due-soon cases of their scope; none for a user with nothing', async () => {
