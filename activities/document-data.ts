@@ -319,8 +319,12 @@ async function planEstablishment(db: Queryable, r: StepDocumentsRequest): Promis
       const l = await letter(db, c.organizationId, 'standing-committee', r.actorUserId, d.issuedOn as string);
       const appointee = await person(db, d.appointeePersonId as string | undefined);
       // The Tờ trình's date: the proposal step's sign-off, kept with its document.
+      // (Cases whose proposal was signed before step papers existed: the day the proposal was recorded.)
       const { rows: tt } = await db.query<{ on: string | null }>(
-        `SELECT source #>> '{request,data,proposedOn}' AS on FROM documents WHERE case_id = $1 AND form = 'to-trinh' ORDER BY created_at DESC LIMIT 1`,
+        `SELECT coalesce(
+           (SELECT source #>> '{request,data,proposedOn}' FROM documents WHERE case_id = $1 AND form = 'to-trinh' ORDER BY created_at DESC LIMIT 1),
+           (SELECT to_char(occurred_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD') FROM case_events
+             WHERE case_id = $1 AND kind = 'step-completed' AND step = 'proposal' ORDER BY seq DESC LIMIT 1)) AS on`,
         [r.caseId],
       );
       const proposedOn = tt[0]?.on ?? undefined;

@@ -45,7 +45,8 @@ export const REQUIRED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   '13-KNĐ': [...LETTER, ...PERSON, ...VOTE, 'cell.name', 'probationEndsOn'],
   '14-KNĐ': [...LETTER, ...PERSON, 'cell.name'],
   '15-KNĐ': [...LETTER, ...PERSON, ...VOTE, 'cell.name'],
-  '16-KNĐ': [...LETTER, 'issuer.deciding', ...PERSON, 'admittedOn', 'fullMemberOn', 'recognitionResolution.date', 'cell.name'],
+  // No cell resolution after three failed recognition votes: the competent committee decides without one.
+  '16-KNĐ': [...LETTER, 'issuer.deciding', ...PERSON, 'admittedOn', 'fullMemberOn', 'cell.name'],
   'survey-report': [...LETTER, 'enterprise.name', 'survey.surveyedOn', 'survey.workforce'],
   'owner-meeting-minutes': [...LETTER, 'enterprise.name', 'meeting.heldOn', 'meeting.attendees', 'meeting.outcome'],
   'to-trinh': [...LETTER, 'enterprise.name', 'proposal.name', 'members.official'],
@@ -152,15 +153,18 @@ export function missingMessage(missing: readonly MissingField[]): string {
 async function issueIn(db: Queryable, engine: ReturnType<typeof createDocumentEngine>, r: IssueRequest): Promise<IssuedDocument> {
   // One issuing at a time per case and form: serialises retries and re-renders of the same document.
   await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${r.caseId}:${r.form}`]);
-  const last = await db.query<IssuedDocument>(
-    `SELECT id, form, version, number, number_text AS "numberText", sha256 FROM documents
+  const last = await db.query<IssuedDocument & { same: boolean }>(
+    `SELECT id, form, version, number, number_text AS "numberText", sha256, source IS NOT DISTINCT FROM $4::jsonb AS same FROM documents
       WHERE case_id = $1 AND form = $2 AND issue_key IS NOT DISTINCT FROM $3 ORDER BY version DESC LIMIT 1`,
-    [r.caseId, r.form, r.issueKey ?? null],
+    [r.caseId, r.form, r.issueKey ?? null, r.source === undefined ? null : JSON.stringify(r.source)],
   );
-  const previous = last.rows[0];
-  if (previous && !r.newVersion) return previous;
+  const found = last.rows[0];
+  const previous = found && { id: found.id, form: found.form, version: found.version, number: found.number, numberText: found.numberText, sha256: found.sha256 };
+  // A retry of the same issue returns what was stored. The same step re-sent with other data (a sign-off
+  // whose first answer was lost, re-submitted corrected) makes a new version under the same number.
+  if (previous && !r.newVersion && found.same) return previous;
   let number: number | null = previous?.number ?? null;
-  let numberText: string | null = previous?.numberText ?? r.numberText ?? null;
+  let numberText: string | null = r.numberText ?? previous?.numberText ?? null;
   if (r.numbering && !previous) {
     const { rows } = await db.query<{ n: number }>(
       `INSERT INTO document_counters (organization_id, year, series, last_number) VALUES ($1, $2, $3, 1)

@@ -12,8 +12,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import Handlebars from 'handlebars';
+import { z } from 'zod';
 import type { Pool } from '../infra/db/pool.js';
 import { loadWorkCalendar } from '../infra/db/queries/calendar.js';
 import { isPermanentMailError, type Mailer } from '../infra/mail.js';
@@ -23,6 +24,18 @@ import { ESTABLISHMENT_STEP_CATALOG } from '../workflows/establishment-rules.js'
 import { STEP_META } from '../workflows/steps.js';
 import type { AdmissionStep } from '../workflows/definitions.js';
 
+/** A ladder as stored in `escalation_ladders.rungs`. */
+export const LadderSchema = z
+  .array(
+    z.strictObject({
+      name: z.string().regex(/^[a-z0-9-]{1,30}$/),
+      offsetWorkingDays: z.number().int().min(-60).max(250),
+      to: z.array(z.enum(['actor', 'secretary', 'organizing-board', 'standing-committee'])).min(1).max(4),
+    }),
+  )
+  .max(10)
+  .refine((rungs) => new Set(rungs.map((r) => r.name)).size === rungs.length, 'rung names must be unique');
+
 const EMAILS_DIR = fileURLToPath(new URL('../templates/emails/', import.meta.url));
 
 /** Cases due within this many working days are "due soon" in the digest. */
@@ -30,7 +43,7 @@ export const DUE_SOON_WORKING_DAYS = 5;
 
 const RUNG_LABELS: Record<string, { vi: string; en: string }> = {
   reminder: { vi: 'Nhắc hạn', en: 'Reminder' },
-  'level-1': { vi: 'Quá hạn', en: 'Overdue' },
+  'level-1': { vi: 'Đến hạn', en: 'Due' },
   'level-2': { vi: 'Quá hạn – báo cáo Ban Tổ chức', en: 'Overdue – organizing board' },
   'level-3': { vi: 'Quá hạn – báo cáo Ban Thường vụ', en: 'Overdue – standing committee' },
 };
@@ -96,6 +109,8 @@ export function escalationActivities(deps: EscalationDeps) {
 
   interface CaseContext {
     readonly organizationId: string;
+    readonly status: string;
+    readonly currentStep: string | null;
     readonly orgName: string;
     readonly subjectName: string | null;
     /** The case's organization and its ancestors, nearest first. */
@@ -110,11 +125,11 @@ export function escalationActivities(deps: EscalationDeps) {
     const { rows } = await pool.query<CaseContext>({
       name: 'escalation-case-context',
       text: `WITH c AS (
-         SELECT c.organization_id, o.path, o.name, coalesce(p.full_name, e.name) AS subject
+         SELECT c.organization_id, c.status, c.current_step, o.path, o.name, coalesce(p.full_name, e.name) AS subject
            FROM cases c JOIN organizations o ON o.id = c.organization_id
            LEFT JOIN people p ON p.id = c.person_id LEFT JOIN enterprises e ON e.id = c.enterprise_id
           WHERE c.id = $1)
-       SELECT c.organization_id AS "organizationId", c.name AS "orgName", c.subject AS "subjectName",
+       SELECT c.organization_id AS "organizationId", c.status, c.current_step AS "currentStep", c.name AS "orgName", c.subject AS "subjectName",
               (SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind) ORDER BY u.n DESC)
                  FROM unnest(c.path) WITH ORDINALITY AS u(id, n) JOIN organizations a ON a.id = u.id) AS ancestors,
               coalesce((SELECT json_agg(json_build_object('userId', us.id, 'name', us.display_name, 'email', us.email, 'role', r.role,
@@ -147,7 +162,8 @@ export function escalationActivities(deps: EscalationDeps) {
           }
           break;
         case 'secretary':
-          add(holding(c.organizationId, 'approver', ['cell', 'grassroots-committee']), 'secretary');
+          // The leaders of the case's organization (a cell's, a committee's; the upper committee's own for a new-organization case).
+          add(holding(c.organizationId, 'approver', ['cell', 'grassroots-committee', 'standing-committee']), 'secretary');
           break;
         case 'organizing-board':
           add(holding(upper, 'organizer', null), 'organizing-board');
@@ -160,53 +176,44 @@ export function escalationActivities(deps: EscalationDeps) {
     return [...out.values()];
   }
 
-  /** Messages stored now (with their content, already claimed) and ids stored by an earlier attempt. */
-  type Stored = { fresh: Array<OutboxInput & { id: number }>; earlier: number[] };
   type OutboxInput = { key: string; kind: 'escalation' | 'digest'; caseId: string | null; step: string | null; rung: string | null; userId: string; to: string; subject: string; text: string; html: string };
 
-  /**
-   * Stores messages under their keys. New rows are stored already claimed for sending by this attempt
-   * (`sending`); a key stored by an earlier attempt is kept as it is. Returns the new and the earlier ids.
-   */
-  async function enqueue(rows: OutboxInput[]): Promise<Stored> {
-    if (!rows.length) return { fresh: [], earlier: [] };
-    const { rows: inserted } = await pool.query<{ id: number; key: string }>({
+  /** Stores messages under their keys; a key stored by an earlier attempt is kept as it is. Returns the ids. */
+  async function enqueue(rows: OutboxInput[]): Promise<number[]> {
+    if (!rows.length) return [];
+    const { rows: inserted } = await pool.query<{ id: number }>({
       name: 'outbox-insert',
-      text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body, status, claimed_at, attempts)
-       SELECT key, kind, "caseId", step, rung, "userId", "to", subject, text, html, 'sending', now(), 1
+      text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body)
+       SELECT key, kind, "caseId", step, rung, "userId", "to", subject, text, html
          FROM jsonb_to_recordset($1::jsonb) AS x(key text, kind text, "caseId" uuid, step text, rung text, "userId" uuid, "to" text, subject text, text text, html text)
        ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING id, dedupe_key AS key`,
+       RETURNING id`,
       values: [JSON.stringify(rows)],
     });
-    const byKey = new Map(rows.map((r) => [r.key, r]));
-    const fresh = inserted.map((r) => ({ ...byKey.get(r.key)!, id: r.id }));
-    if (fresh.length === rows.length) return { fresh, earlier: [] };
+    if (inserted.length === rows.length) return inserted.map((r) => r.id);
     const { rows: all } = await pool.query<{ id: number }>('SELECT id FROM email_outbox WHERE dedupe_key = ANY($1::text[])', [rows.map((r) => r.key)]);
-    const freshIds = new Set(fresh.map((f) => f.id));
-    return { fresh, earlier: all.map((r) => r.id).filter((id) => !freshIds.has(id)) };
+    return all.map((r) => r.id);
   }
 
   /**
-   * Delivers the messages. `fresh` rows were claimed when stored; `earlier` ones (from a previous attempt)
-   * are claimed if still pending, and reported in doubt if a previous sender left them mid-send. Sends go
-   * out together over the pooled transport. Transient SMTP failures leave rows pending and are thrown at the
-   * end (Temporal retries the activity); the other outcomes are final.
+   * Delivers the messages not yet delivered: each is claimed (pending → sending, committed) just before its
+   * send; a row a previous attempt left `sending` may have been delivered and is reported in doubt instead.
+   * Sends go out together over the pooled transport. Transient SMTP failures leave rows pending and are
+   * thrown at the end (Temporal retries the activity); the other outcomes are final.
    */
-  async function deliver({ fresh, earlier }: Stored): Promise<{ sent: number; local: number; failed: number; inDoubt: number }> {
-    const ids = [...fresh.map((f) => f.id), ...earlier];
+  async function deliver(ids: readonly number[]): Promise<{ sent: number; local: number; failed: number; inDoubt: number }> {
     if (!ids.length) return { sent: 0, local: 0, failed: 0, inDoubt: 0 };
-    let claimed: Array<{ id: number; to: string; subject: string; text: string; html: string }> = fresh;
-    if (earlier.length) {
-      // Rows a dead sender left mid-send: maybe delivered; never sent again.
-      await pool.query(`UPDATE email_outbox SET status = 'in-doubt', last_error = 'the sender stopped between sending and recording' WHERE id = ANY($1::bigint[]) AND status = 'sending'`, [earlier]);
-      const { rows } = await pool.query<{ id: number; to: string; subject: string; text: string; html: string }>(
-        `UPDATE email_outbox SET status = 'sending', claimed_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[]) AND status = 'pending'
-         RETURNING id, to_address AS "to", subject, text_body AS text, html_body AS html`,
-        [earlier],
-      );
-      claimed = [...fresh, ...rows];
-    }
+    await pool.query({
+      name: 'outbox-in-doubt',
+      text: `UPDATE email_outbox SET status = 'in-doubt', last_error = 'the sender stopped between sending and recording' WHERE id = ANY($1::bigint[]) AND status = 'sending'`,
+      values: [ids],
+    });
+    const { rows: claimed } = await pool.query<{ id: number; to: string; subject: string; text: string; html: string }>({
+      name: 'outbox-claim',
+      text: `UPDATE email_outbox SET status = 'sending', claimed_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[]) AND status = 'pending'
+             RETURNING id, to_address AS "to", subject, text_body AS text, html_body AS html`,
+      values: [ids],
+    });
     let settled = true; // every message of this run reached a final state here (no count query needed)
     if (mailer.kind === 'local') {
       if (claimed.length) await pool.query(`UPDATE email_outbox SET status = 'local', sent_at = now() WHERE id = ANY($1::bigint[])`, [claimed.map((m) => m.id)]);
@@ -240,10 +247,11 @@ export function escalationActivities(deps: EscalationDeps) {
         if (!o.permanent) transient.push(o.message);
       }
       if (transient.length) {
-        throw ApplicationFailure.retryable(`${transient.length} message(s) not delivered yet: ${transient[0]}`, 'MailNotDelivered');
+        // The SMTP text may quote the address: it stays in the outbox row, not in the failure (history, logs).
+        throw ApplicationFailure.retryable(`${transient.length} message(s) not delivered yet; the outbox rows hold the SMTP errors`, 'MailNotDelivered');
       }
     }
-    if (settled && !earlier.length) {
+    if (settled && claimed.length === ids.length) {
       return mailer.kind === 'local' ? { sent: 0, local: claimed.length, failed: 0, inDoubt: 0 } : { sent: claimed.length, local: 0, failed: 0, inDoubt: 0 };
     }
     // What became of these messages over every attempt (a retry reports what the first run did).
@@ -258,7 +266,16 @@ export function escalationActivities(deps: EscalationDeps) {
   return {
     /** The ladders of each step (escalation_ladders), with the built-in default under '*'. */
     async loadEscalationPolicy(caseType: CaseType): Promise<LadderPolicy> {
-      const { rows } = await pool.query<{ step: string; rungs: Rung[] }>('SELECT step, rungs FROM escalation_ladders WHERE case_type = $1', [caseType]);
+      const { rows: stored } = await pool.query<{ step: string; rungs: unknown }>('SELECT step, rungs FROM escalation_ladders WHERE case_type = $1', [caseType]);
+      // The ladder goes into workflow code: a malformed row is left out (the default applies), never passed on.
+      const rows = stored.flatMap((r) => {
+        const parsed = LadderSchema.safeParse(r.rungs);
+        if (!parsed.success) {
+          log.warn('escalation ladder ignored: malformed rungs', { caseType, step: r.step, error: parsed.error.issues[0]?.message });
+          return [];
+        }
+        return [{ step: r.step, rungs: parsed.data as Rung[] }];
+      });
       // Probation ends by itself (the workflow opens the review): no ladder unless one is configured.
       return Object.fromEntries([['*', DEFAULT_LADDER], ['probation', []], ...rows.map((r) => [r.step, r.rungs] as const)]);
     },
@@ -267,6 +284,8 @@ export function escalationActivities(deps: EscalationDeps) {
     async escalateStep(r: EscalationRequest): Promise<EscalationResult> {
       const c = await caseContext(r.caseId, r.actor?.organizationId ?? null);
       if (!c) throw ApplicationFailure.nonRetryable(`case ${r.caseId} is not in the read model`, 'UnknownCase');
+      // Retried after the step was signed or the case closed (a long SMTP outage): nothing to say any more.
+      if (c.status !== 'open' || c.currentStep !== r.step) return { recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 };
       const people = recipients(r, c);
       const common = {
         caseRef: r.caseId.slice(0, 8),

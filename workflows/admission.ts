@@ -406,9 +406,12 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
       case 'cell-vote':
         return cellVoteOutcome(d);
       case 'committee-vote':
-      case 'recognition-cell-vote':
-      case 'recognition-committee-vote':
         return votePasses(d.vote) ? 'passed' : 'failed';
+      // A resolution proposing to strike the member off is not the recognition resolution (13-/15-KNĐ).
+      case 'recognition-cell-vote':
+        return !votePasses(d.vote) ? 'failed' : d.proposal === 'strike-off' ? 'strike-off' : 'passed';
+      case 'recognition-committee-vote':
+        return !votePasses(d.vote) ? 'failed' : recognitionProposal === 'strike-off' ? 'strike-off' : 'passed';
       case 'decision':
       case 'recognition-decision':
         return d.decided;

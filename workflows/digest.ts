@@ -2,9 +2,9 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { vietnamDate } from './calendar/work-calendar.js';
 import { Deadlines } from './deadlines.js';
-import { ESCALATION_SENDS } from './policies.js';
+import { DIGEST_SENDS } from './policies.js';
 
-const digest = proxyActivities<Pick<Activities, 'sendDigests'>>(ESCALATION_SENDS);
+const digest = proxyActivities<Pick<Activities, 'sendDigests'>>(DIGEST_SENDS);
 
 export interface DigestRun {
   readonly date: string;

@@ -6,6 +6,7 @@
  */
 import { patched } from '@temporalio/workflow';
 import { toDayNumber, type IsoDate } from './calendar/dates.js';
+import { vietnamDate } from './calendar/work-calendar.js';
 import type { CaseType } from './definitions.js';
 import type { Deadlines } from './deadlines.js';
 import type { ChainLink } from './org/tree.js';
@@ -153,26 +154,32 @@ export class CaseEscalations {
     return this.ladder.nextAtMs;
   }
 
-  /** Fires the rungs due now; true when one fired (the caller goes back to waiting). */
+  /**
+   * Fires the rung due now; true when one fired (the caller goes back to waiting). When several are due at
+   * once (a ladder planned late: a step entered already overdue, a case that was running before ladders
+   * existed) only the highest is sent, with the days overdue as of today; the lower ones are skipped.
+   */
   async fireDue(): Promise<boolean> {
     const due = this.ladder.take(Date.now());
-    for (const r of due) {
-      const daysOverdue = r.on > r.dueOn ? await this.deadlines.workingDaysBetween(r.dueOn, r.on) : 0;
-      const request: EscalationRequest = {
-        caseId: this.caseId,
-        caseType: this.caseType,
-        step: r.step,
-        stepKey: r.stepKey,
-        rung: r.rung,
-        dueOn: r.dueOn,
-        firedOn: r.on,
-        daysOverdue,
-        actor: this.actorOf(r.step),
-      };
-      // A refusal that retrying cannot fix (the case vanished from the read model) must not fail the case.
-      this.sends.push(escalation.escalateStep(request).catch(() => undefined));
-    }
-    return due.length > 0;
+    const r = due.at(-1);
+    if (!r) return false;
+    const today = vietnamDate(Date.now());
+    const daysOverdue = today > r.dueOn ? await this.deadlines.workingDaysBetween(r.dueOn, today) : 0;
+    const request: EscalationRequest = {
+      caseId: this.caseId,
+      caseType: this.caseType,
+      step: r.step,
+      stepKey: r.stepKey,
+      rung: r.rung,
+      dueOn: r.dueOn,
+      firedOn: today,
+      daysOverdue,
+      actor: this.actorOf(r.step),
+    };
+    // A refusal that retrying cannot fix (the case vanished from the read model), or a send given up after
+    // ESCALATION_SENDS's limit, must not fail the case; the outbox keeps what happened.
+    this.sends.push(escalation.escalateStep(request).catch(() => undefined));
+    return true;
   }
 
   async finished(): Promise<void> {

@@ -336,6 +336,7 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
   });
   steps.push({ step: 'survey', enteredOn: today(), dueOn: null });
   current()!.dueOn = await computeDue();
+  await esc.update(String(steps.length), 'survey', current()!.dueOn);
   await log.write({ kind: 'step-due-changed', step: 'survey', dueOn: current()!.dueOn });
   recorded = true;
   await searchAttributes();

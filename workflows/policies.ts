@@ -28,5 +28,10 @@ export const DOCUMENT_ISSUE: LocalActivityOptions = {
  */
 export const ESCALATION_SENDS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  // Given up after three days (the outbox keeps the pending rows): a case never waits on mail for longer.
+  scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['UnknownCase'] },
 };
+
+/** The daily digest: retried like escalations, but given up before the next morning's run. */
+export const DIGEST_SENDS: ActivityOptions = { ...ESCALATION_SENDS, scheduleToCloseTimeout: '20 hours' };

@@ -67,6 +67,16 @@ describe('documents: templates, numbering, storage', () => {
     expect(html).toContain('T/M BAN THƯỜNG VỤ');
   });
 
+  it('a retry of the same issue returns the stored paper; the same step re-sent with other data makes a new version, same number', async () => {
+    const caseId = await newCase();
+    const first = await issue({ ...decision(caseId), issueKey: '9', source: { number: 'a', heldOn: '2024-03-29' } });
+    const retry = await issue({ ...decision(caseId), issueKey: '9', source: { heldOn: '2024-03-29', number: 'a' } });
+    expect(retry).toEqual(first);
+    const corrected = await issue({ ...decision(caseId, 'Nguyễn Thị Ánh Hồng Sửa'), issueKey: '9', source: { number: 'b', heldOn: '2024-03-29' } });
+    expect(corrected).toMatchObject({ version: 2, number: first.number, numberText: first.numberText });
+    expect(corrected.id).not.toBe(first.id);
+  });
+
   it('renders the PDF once, with the Vietnamese text in its text layer', async () => {
     const d = await issue(decision(await newCase(), 'Đặng Thị Ngọc Ánh'));
     const first = await renderPdf(d.id);

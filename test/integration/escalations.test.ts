@@ -149,6 +149,27 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     expect((await outbox()).length).toBe(rowsBefore);
   });
 
+  it('a rung whose step was signed meanwhile (a send retried after the case moved on) mails nobody', async () => {
+    const before = smtp.received.length;
+    const result = await (await probe(request('level-3', { step: 'opinions', stepKey: '6' }))).result();
+    expect(result).toEqual({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 });
+    expect(smtp.received.length).toBe(before);
+  });
+
+  it('reads ladders per step from escalation_ladders, leaving out a malformed one (the default applies)', async () => {
+    const custom = [{ name: 'level-1', offsetWorkingDays: 2, to: ['actor'] }];
+    await pool.query(`INSERT INTO escalation_ladders (case_type, step, rungs) VALUES ('admission', 'verification', $1), ('admission', 'opinions', $2)`, [
+      JSON.stringify(custom),
+      JSON.stringify([{ name: 'level-1', offsetWorkingDays: 'soon', to: 'everyone' }]),
+    ]);
+    const acts = escalationActivities({ pool, mailer: createMailer({ smtpUrl: undefined, from: 'x' }), publicUrl: stack.baseUrl });
+    const policy: Record<string, unknown> = await new MockActivityEnvironment().run(acts.loadEscalationPolicy, 'admission' as const);
+    expect(policy.verification).toEqual(custom);
+    expect(policy.opinions).toBeUndefined();
+    expect(policy['*']).toEqual(DEFAULT_LADDER);
+    await pool.query(`DELETE FROM escalation_ladders`);
+  });
+
   it('retries while the SMTP listener is down and delivers once it is back', async () => {
     await smtp.stop();
     const handle = await probe(request('level-3', { daysOverdue: 15 }));
@@ -188,7 +209,7 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     }) as Pool;
     const queue = await probeWorker(dying);
     const before = smtp.received.length;
-    const result = await (await probe(request('reminder', { step: 'decision', stepKey: '8', actor: { body: 'standing-committee', organizationId: tree.upper } }), queue)).result();
+    const result = await (await probe(request('reminder', { stepKey: '8', actor: { body: 'standing-committee', organizationId: tree.upper } }), queue)).result();
     expect(failOnce).toBe(false); // the failure was injected
     expect(result).toMatchObject({ recipients: 1, sent: 0, inDoubt: 1 });
     expect(smtp.received.slice(before).map((m) => m.rcpt)).toEqual([['standing@test.local']]);
@@ -229,7 +250,7 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
       killed = true;
     };
     const before = smtp.received.length;
-    const handle = await probe(request('level-1', { step: 'opinions', stepKey: '6', actor: null, rung: { name: 'level-1', offsetWorkingDays: 0, to: ['organizing-board'] } }), queue);
+    const handle = await probe(request('level-1', { stepKey: '6', actor: null, rung: { name: 'level-1', offsetWorkingDays: 0, to: ['organizing-board'] } }), queue);
     for (let i = 0; i < 200 && !killed; i += 1) await new Promise((r) => setTimeout(r, 50));
     expect(killed).toBe(true);
     // A new worker takes the retried activity: it finds the message mid-send and does not send it again.

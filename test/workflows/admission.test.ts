@@ -399,6 +399,10 @@ describe('admissionWorkflow (time-skipping)', () => {
     const s = await sign(c, { step: 'recognition-decision', decided: 'strike-off', number: '91-QĐ/ĐUKKT', issuedOn: t }, bodyOf(c, 'competent'));
     expect(s).toMatchObject({ status: 'struck-off', step: null });
     expect(fakes.memberships).toContainEqual({ caseId: c.caseId, personId: c.candidate, memberStatus: 'struck-off' });
+    // A resolution proposing to strike off is not the recognition resolution: no 13-KNĐ, no 16-KNĐ.
+    const steps = fakes.papers.filter((p) => p.caseId === c.caseId).map((p) => p.data.step);
+    expect(steps).not.toContain('recognition-cell-vote');
+    expect(steps).not.toContain('recognition-decision');
   });
 
   it('withdraws a case and refuses anything after', async () => {

@@ -156,6 +156,26 @@ describe('escalation ladder (time-skipping)', () => {
     await c.handle.terminate();
   });
 
+  it('a step entered already overdue sends only its highest due rung, with the days overdue as of today', async () => {
+    const c = await start();
+    const t = await today();
+    await c.sign({ step: 'source', helperPersonId: randomUUID() });
+    await c.sign({ step: 'awareness-course', certificateIssuedOn: addDays(t, -30) });
+    await c.sign({ step: 'application', receivedOn: t, biographySealedOn: t });
+    await c.sign({ step: 'verification', completedOn: t, result: 'clear' });
+    await c.sign({ step: 'introduction', introducedOn: t, introducers: [{ personId: randomUUID(), official: true, coWorkingMonths: 24 }, { personId: randomUUID(), official: true, coWorkingMonths: 24 }], unionResolution: null });
+    await c.sign({ step: 'opinions', summarizedOn: t });
+    // The cell voted long ago (the meeting is recorded late): the decision, due 60 WD after it, is overdue on entry.
+    const heldOn = before(t, 70);
+    const s = await c.sign({ step: 'cell-vote', vote: { heldOn, eligible: 9, present: 9, for: 7, against: 2 }, candidateAgeMonths: 300 }, cellActor);
+    expect(s.dueOn).toBe(calendar.addWorkingDays(heldOn, 60));
+    await env.sleep('1 hour');
+    const own = firedFor(c.caseId).filter((f) => f.step === 'decision');
+    // Reminder, level 1 and level 2 were all past on entry (level 3 is 5 WD ahead): one message, level 2.
+    expect(own.map((f) => [f.rung.name, f.firedOn, f.daysOverdue])).toEqual([['level-2', t, calendar.workingDaysBetween(s.dueOn!, t)]]);
+    await c.handle.terminate();
+  });
+
   it('pauses on hold; after resume the rungs fire from the moved due date', async () => {
     const c = await start();
     const t = await today();
