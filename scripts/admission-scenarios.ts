@@ -72,10 +72,12 @@ function scenarioActivities() {
 }
 
 /** A worker on the scenario activities running the workflows of `workflowsPath` (another checkout's, for upgrades). */
-export async function scenarioWorker(env: TestWorkflowEnvironment, taskQueue: string, workflowsPath = WORKFLOWS_PATH) {
+export async function scenarioWorker(env: TestWorkflowEnvironment, taskQueue: string, workflowsPath = WORKFLOWS_PATH, opts: { sticky?: boolean } = {}) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
+    // A worker that hands its cases over (an upgrade) keeps no sticky cache: its successor gets the tasks at once.
+    ...(opts.sticky === false ? { maxCachedWorkflows: 0 } : {}),
     workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: quiet }),
     activities: scenarioActivities(),
   });
