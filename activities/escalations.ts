@@ -179,8 +179,8 @@ export function escalationActivities(deps: EscalationDeps) {
   type OutboxInput = { key: string; kind: 'escalation' | 'digest'; caseId: string | null; step: string | null; rung: string | null; userId: string; to: string; subject: string; text: string; html: string };
 
   /** Stores messages under their keys; a key stored by an earlier attempt is kept as it is. Returns the ids. */
-  async function enqueue(rows: OutboxInput[]): Promise<number[]> {
-    if (!rows.length) return [];
+  async function enqueue(rows: OutboxInput[]): Promise<Stored> {
+    if (!rows.length) return { ids: [], allNew: true };
     const { rows: inserted } = await pool.query<{ id: number }>({
       name: 'outbox-insert',
       text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body)
@@ -190,10 +190,13 @@ export function escalationActivities(deps: EscalationDeps) {
        RETURNING id`,
       values: [JSON.stringify(rows)],
     });
-    if (inserted.length === rows.length) return inserted.map((r) => r.id);
+    if (inserted.length === rows.length) return { ids: inserted.map((r) => r.id), allNew: true };
     const { rows: all } = await pool.query<{ id: number }>('SELECT id FROM email_outbox WHERE dedupe_key = ANY($1::text[])', [rows.map((r) => r.key)]);
-    return all.map((r) => r.id);
+    return { ids: all.map((r) => r.id), allNew: false };
   }
+
+  /** The rows of a message set; `allNew`: stored just now (no earlier attempt can have left one mid-send). */
+  type Stored = { readonly ids: number[]; readonly allNew: boolean };
 
   /**
    * Delivers the messages not yet delivered: each is claimed (pending → sending, committed) just before its
@@ -201,9 +204,9 @@ export function escalationActivities(deps: EscalationDeps) {
    * Sends go out together over the pooled transport. Transient SMTP failures leave rows pending and are
    * thrown at the end (Temporal retries the activity); the other outcomes are final.
    */
-  async function deliver(ids: readonly number[]): Promise<{ sent: number; local: number; failed: number; inDoubt: number }> {
+  async function deliver({ ids, allNew }: Stored): Promise<{ sent: number; local: number; failed: number; inDoubt: number }> {
     if (!ids.length) return { sent: 0, local: 0, failed: 0, inDoubt: 0 };
-    await pool.query({
+    if (!allNew) await pool.query({
       name: 'outbox-in-doubt',
       text: `UPDATE email_outbox SET status = 'in-doubt', last_error = 'the sender stopped between sending and recording' WHERE id = ANY($1::bigint[]) AND status = 'sending'`,
       values: [ids],
@@ -298,7 +301,7 @@ export function escalationActivities(deps: EscalationDeps) {
         subjectName: c.subjectName,
         link: caseLink(r.caseId),
       };
-      const ids = await enqueue(
+      const stored = await enqueue(
         people.map((p) => ({
           key: `escalation:${r.caseId}:${r.stepKey}:${r.step}:${r.rung.name}:${p.email.toLowerCase()}`,
           kind: 'escalation' as const,
@@ -310,7 +313,7 @@ export function escalationActivities(deps: EscalationDeps) {
           ...render('escalation', { ...common, recipientName: p.name, reason: REASONS[p.reason] }),
         })),
       );
-      const tally = await deliver(ids);
+      const tally = await deliver(stored);
       return { recipients: people.length, ...tally };
     },
 
@@ -347,14 +350,14 @@ export function escalationActivities(deps: EscalationDeps) {
         daysOverdue: row.dueOn < input.date ? calendar.workingDaysBetween(row.dueOn, input.date) : 0,
         link: caseLink(row.caseId),
       });
-      const ids = await enqueue(
+      const stored = await enqueue(
         [...byUser.entries()].map(([userId, u]) => {
           const items = u.items.map(item);
           const data = { date: input.date, recipientName: u.name, dueSoonDays: DUE_SOON_WORKING_DAYS, overdue: items.filter((i) => i.dueOn < input.date), dueSoon: items.filter((i) => i.dueOn >= input.date) };
           return { key: `digest:${input.date}:${userId}`, kind: 'digest' as const, caseId: null, step: null, rung: null, userId, to: u.email, ...render('digest', data) };
         }),
       );
-      return { recipients: byUser.size, ...(await deliver(ids)) };
+      return { recipients: byUser.size, ...(await deliver(stored)) };
     },
   };
 }
