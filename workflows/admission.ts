@@ -14,7 +14,7 @@ import { assertSigner, assertStepData, RuleError, votePasses } from './admission
 import { CaseLog } from './case-log.js';
 import { checkRule, issueStepPapers, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
 import { Deadlines } from './deadlines.js';
-import { CaseEscalations } from './escalation.js';
+import { CaseEscalations, earliest } from './escalation.js';
 import {
   awaitCaseRecordedUpdate,
   calendarChangedSignal,
@@ -284,7 +284,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     for (;;) {
       const ready = () => queue.hasPending || deadlines.isStale;
       const rungAt = esc.wakeAt(hold !== null);
-      const wakeAt = untilMs === undefined ? rungAt : rungAt === undefined ? untilMs : Math.min(untilMs, rungAt);
+      const wakeAt = earliest(untilMs, rungAt);
       const timeout = wakeAt === undefined ? undefined : Math.max(0, wakeAt - Date.now());
       const woke = timeout === undefined ? (await condition(ready), true) : await condition(ready, timeout);
       if (!woke) {

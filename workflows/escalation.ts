@@ -56,6 +56,9 @@ export interface EscalationResult {
   readonly inDoubt: number;
 }
 
+/** The earlier of two optional wake-up times. */
+export const earliest = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+
 /** Rungs fire at 08:00 in Vietnam (UTC+7) on their working day. */
 export const RUNG_HOUR_UTC = 1;
 const rungTime = (date: IsoDate) => toDayNumber(date) * 86_400_000 + RUNG_HOUR_UTC * 3_600_000;

@@ -5,7 +5,7 @@ import { assertSigner } from './admission-rules.js';
 import { CaseLog } from './case-log.js';
 import { checkRule, issueStepPapers, PauseClock, refuse, RequestQueue, type Queued } from './case-kernel.js';
 import { Deadlines } from './deadlines.js';
-import { CaseEscalations } from './escalation.js';
+import { CaseEscalations, earliest } from './escalation.js';
 import {
   attachHostCellUpdate,
   awaitCaseRecordedUpdate,
@@ -198,7 +198,7 @@ export async function cellEstablishmentWorkflow(input: EstablishmentInput): Prom
     for (;;) {
       const revisitAt = facts.deferredUntil ? (toDayNumber(facts.deferredUntil) * 86_400_000 - 7 * 3_600_000) : undefined;
       const rungAt = esc.wakeAt(hold !== null || facts.deferredUntil !== undefined);
-      const wakeAt = revisitAt === undefined ? rungAt : rungAt === undefined ? revisitAt : Math.min(revisitAt, rungAt);
+      const wakeAt = earliest(revisitAt, rungAt);
       const ready = () => queue.hasPending || deadlines.isStale || countStale;
       const woke = wakeAt === undefined ? (await condition(ready), true) : await condition(ready, Math.max(0, wakeAt - Date.now()));
       if (!woke) {

@@ -93,6 +93,16 @@ describe('escalation ladder (time-skipping)', () => {
     const sign = (data: StepData, actor = staff) => handle.executeUpdate(signStepUpdate, { args: [{ data, actor }] });
     return { caseId, handle, sign };
   }
+  /** Signs the steps before the cell vote, all dated `t`. */
+  async function toCellVote(c: Awaited<ReturnType<typeof start>>, t: IsoDate) {
+    await c.sign({ step: 'source', helperPersonId: randomUUID() });
+    await c.sign({ step: 'awareness-course', certificateIssuedOn: addDays(t, -30) });
+    await c.sign({ step: 'application', receivedOn: t, biographySealedOn: t });
+    await c.sign({ step: 'verification', completedOn: t, result: 'clear' });
+    const introducers = [randomUUID(), randomUUID()].map((personId) => ({ personId, official: true, coWorkingMonths: 24 }));
+    await c.sign({ step: 'introduction', introducedOn: t, introducers, unionResolution: null });
+    await c.sign({ step: 'opinions', summarizedOn: t });
+  }
   const today = async () => vietnamDate(await env.currentTimeMs());
   const firedFor = (caseId: string) => fired.filter((f) => f.caseId === caseId);
   /** Sleeps until 09:00 in Vietnam on `date` (rungs fire at 08:00). */
@@ -104,12 +114,7 @@ describe('escalation ladder (time-skipping)', () => {
   it('fires each rung of the decision step on its working day, across Tết, once, to the deciding body', async () => {
     const c = await start();
     const t = await today();
-    await c.sign({ step: 'source', helperPersonId: randomUUID() });
-    await c.sign({ step: 'awareness-course', certificateIssuedOn: addDays(t, -30) });
-    await c.sign({ step: 'application', receivedOn: t, biographySealedOn: t });
-    await c.sign({ step: 'verification', completedOn: t, result: 'clear' });
-    await c.sign({ step: 'introduction', introducedOn: t, introducers: [{ personId: randomUUID(), official: true, coWorkingMonths: 24 }, { personId: randomUUID(), official: true, coWorkingMonths: 24 }], unionResolution: null });
-    await c.sign({ step: 'opinions', summarizedOn: t });
+    await toCellVote(c, t);
     const s = await c.sign({ step: 'cell-vote', vote: { heldOn: t, eligible: 9, present: 9, for: 7, against: 2 }, candidateAgeMonths: 300 }, cellActor);
     expect(s.step).toBe('decision');
     const due = s.dueOn!;
@@ -159,12 +164,7 @@ describe('escalation ladder (time-skipping)', () => {
   it('a step entered already overdue sends only its highest due rung, with the days overdue as of today', async () => {
     const c = await start();
     const t = await today();
-    await c.sign({ step: 'source', helperPersonId: randomUUID() });
-    await c.sign({ step: 'awareness-course', certificateIssuedOn: addDays(t, -30) });
-    await c.sign({ step: 'application', receivedOn: t, biographySealedOn: t });
-    await c.sign({ step: 'verification', completedOn: t, result: 'clear' });
-    await c.sign({ step: 'introduction', introducedOn: t, introducers: [{ personId: randomUUID(), official: true, coWorkingMonths: 24 }, { personId: randomUUID(), official: true, coWorkingMonths: 24 }], unionResolution: null });
-    await c.sign({ step: 'opinions', summarizedOn: t });
+    await toCellVote(c, t);
     // The cell voted long ago (the meeting is recorded late): the decision, due 60 WD after it, is overdue on entry.
     const heldOn = before(t, 70);
     const s = await c.sign({ step: 'cell-vote', vote: { heldOn, eligible: 9, present: 9, for: 7, against: 2 }, candidateAgeMonths: 300 }, cellActor);
