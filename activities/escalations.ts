@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
+import { groupCommit } from '../infra/db/group-commit.js';
 import type { Pool } from '../infra/db/pool.js';
 import { loadWorkCalendar } from '../infra/db/queries/calendar.js';
 import { isPermanentMailError, type Mailer } from '../infra/mail.js';
@@ -178,49 +179,69 @@ export function escalationActivities(deps: EscalationDeps) {
 
   type OutboxInput = { key: string; kind: 'escalation' | 'digest'; caseId: string | null; step: string | null; rung: string | null; userId: string; to: string; subject: string; text: string; html: string };
 
-  /** Stores messages under their keys; a key stored by an earlier attempt is kept as it is. Returns the ids. */
-  async function enqueue(rows: OutboxInput[]): Promise<Stored> {
-    if (!rows.length) return { ids: [], allNew: true };
-    const { rows: inserted } = await pool.query<{ id: number }>({
-      name: 'outbox-insert',
-      text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body)
-       SELECT key, kind, "caseId", step, rung, "userId", "to", subject, text, html
-         FROM jsonb_to_recordset($1::jsonb) AS x(key text, kind text, "caseId" uuid, step text, rung text, "userId" uuid, "to" text, subject text, text text, html text)
-       ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING id`,
-      values: [JSON.stringify(rows)],
+  /** Delivered messages, recorded together with those other activities delivered at the same moment. */
+  const recordSent = groupCommit<{ id: number; messageId: string }>(async (sent) => {
+    await pool.query({
+      name: 'outbox-sent',
+      text: `UPDATE email_outbox o SET status = 'sent', sent_at = now(), message_id = x.mid, last_error = NULL
+               FROM unnest($1::bigint[], $2::text[]) AS x(id, mid) WHERE o.id = x.id AND o.status IN ('sending', 'in-doubt')`,
+      values: [sent.map((o) => o.id), sent.map((o) => o.messageId)],
     });
-    if (inserted.length === rows.length) return { ids: inserted.map((r) => r.id), allNew: true };
-    const { rows: all } = await pool.query<{ id: number }>('SELECT id FROM email_outbox WHERE dedupe_key = ANY($1::text[])', [rows.map((r) => r.key)]);
-    return { ids: all.map((r) => r.id), allNew: false };
-  }
+  });
 
-  /** The rows of a message set; `allNew`: stored just now (no earlier attempt can have left one mid-send). */
-  type Stored = { readonly ids: number[]; readonly allNew: boolean };
+  /** A message claimed for sending by this run. */
+  type Claimed = { id: number; to: string; subject: string; text: string; html: string };
+  /** The rows of a message set, and those this run claimed for sending. */
+  type Stored = { readonly ids: number[]; readonly claimed: Claimed[]; readonly allFresh: boolean };
 
   /**
-   * Delivers the messages not yet delivered: each is claimed (pending → sending, committed) just before its
-   * send; a row a previous attempt left `sending` may have been delivered and is reported in doubt instead.
-   * Sends go out together over the pooled transport. Transient SMTP failures leave rows pending and are
-   * thrown at the end (Temporal retries the activity); the other outcomes are final.
+   * Stores messages under their keys and claims them, in one statement: a new row is written already
+   * `sending` (committed before any SMTP talk) — or `local` when nothing leaves the machine. A key stored
+   * by an earlier attempt is kept as it is: one it left `sending` may have been delivered and is reported
+   * in doubt; one it left `pending` (a transient failure) is claimed now.
    */
-  async function deliver({ ids, allNew }: Stored): Promise<{ sent: number; local: number; failed: number; inDoubt: number }> {
+  async function store(rows: OutboxInput[]): Promise<Stored> {
+    if (!rows.length) return { ids: [], claimed: [], allFresh: true };
+    const local = mailer.kind === 'local';
+    const { rows: fresh } = await pool.query<Claimed>({
+      name: local ? 'outbox-insert-local' : 'outbox-insert-claimed',
+      text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body,
+                                      status, claimed_at, sent_at, attempts)
+       SELECT key, kind, "caseId", step, rung, "userId", "to", subject, text, html, ${local ? `'local', now(), now(), 1` : `'sending', now(), NULL, 1`}
+         FROM jsonb_to_recordset($1::jsonb) AS x(key text, kind text, "caseId" uuid, step text, rung text, "userId" uuid, "to" text, subject text, text text, html text)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING id, to_address AS "to", subject, text_body AS text, html_body AS html`,
+      values: [JSON.stringify(rows)],
+    });
+    const claimed = local ? [] : fresh;
+    if (fresh.length === rows.length) return { ids: fresh.map((r) => r.id), claimed, allFresh: true };
+    const { rows: all } = await pool.query<{ id: number }>('SELECT id FROM email_outbox WHERE dedupe_key = ANY($1::text[])', [rows.map((r) => r.key)]);
+    const mine = new Set(fresh.map((r) => r.id));
+    const earlier = all.map((r) => r.id).filter((id) => !mine.has(id));
+    await pool.query(
+      `UPDATE email_outbox SET status = 'in-doubt', last_error = 'the sender stopped between sending and recording' WHERE id = ANY($1::bigint[]) AND status = 'sending'`,
+      [earlier],
+    );
+    const { rows: retried } = await pool.query<Claimed>(
+      `UPDATE email_outbox SET status = 'sending', claimed_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[]) AND status = 'pending'
+       RETURNING id, to_address AS "to", subject, text_body AS text, html_body AS html`,
+      [earlier],
+    );
+    if (local && retried.length) {
+      await pool.query(`UPDATE email_outbox SET status = 'local', sent_at = now() WHERE id = ANY($1::bigint[])`, [retried.map((m) => m.id)]);
+    }
+    return { ids: all.map((r) => r.id), claimed: local ? [] : [...claimed, ...retried], allFresh: false };
+  }
+
+  /**
+   * Sends what this run claimed, together over the pooled transport, and records each outcome. Transient
+   * SMTP failures put rows back to pending and are thrown at the end (Temporal retries the activity); the
+   * other outcomes are final. Returns what became of the whole set.
+   */
+  async function deliver({ ids, claimed, allFresh }: Stored): Promise<{ sent: number; local: number; failed: number; inDoubt: number }> {
     if (!ids.length) return { sent: 0, local: 0, failed: 0, inDoubt: 0 };
-    if (!allNew) await pool.query({
-      name: 'outbox-in-doubt',
-      text: `UPDATE email_outbox SET status = 'in-doubt', last_error = 'the sender stopped between sending and recording' WHERE id = ANY($1::bigint[]) AND status = 'sending'`,
-      values: [ids],
-    });
-    const { rows: claimed } = await pool.query<{ id: number; to: string; subject: string; text: string; html: string }>({
-      name: 'outbox-claim',
-      text: `UPDATE email_outbox SET status = 'sending', claimed_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[]) AND status = 'pending'
-             RETURNING id, to_address AS "to", subject, text_body AS text, html_body AS html`,
-      values: [ids],
-    });
     let settled = true; // every message of this run reached a final state here (no count query needed)
-    if (mailer.kind === 'local') {
-      if (claimed.length) await pool.query(`UPDATE email_outbox SET status = 'local', sent_at = now() WHERE id = ANY($1::bigint[])`, [claimed.map((m) => m.id)]);
-    } else if (claimed.length) {
+    if (claimed.length) {
       const outcomes = await Promise.all(
         claimed.map(async (m) => {
           const messageId = `<outbox-${m.id}@admissions.local>`;
@@ -234,14 +255,7 @@ export function escalationActivities(deps: EscalationDeps) {
       );
       // A failure here leaves rows `sending`: the next attempt reports them in doubt instead of re-sending.
       const sent = outcomes.filter((o) => o.ok);
-      if (sent.length) {
-        await pool.query({
-          name: 'outbox-sent',
-          text: `UPDATE email_outbox o SET status = 'sent', sent_at = now(), message_id = x.mid, last_error = NULL
-                   FROM unnest($1::bigint[], $2::text[]) AS x(id, mid) WHERE o.id = x.id AND o.status IN ('sending', 'in-doubt')`,
-          values: [sent.map((o) => o.id), sent.map((o) => o.messageId)],
-        });
-      }
+      await recordSent(sent.map((o) => ({ id: o.id, messageId: o.messageId })));
       const transient: string[] = [];
       for (const o of outcomes) {
         if (o.ok) continue;
@@ -254,8 +268,8 @@ export function escalationActivities(deps: EscalationDeps) {
         throw ApplicationFailure.retryable(`${transient.length} message(s) not delivered yet; the outbox rows hold the SMTP errors`, 'MailNotDelivered');
       }
     }
-    if (settled && claimed.length === ids.length) {
-      return mailer.kind === 'local' ? { sent: 0, local: claimed.length, failed: 0, inDoubt: 0 } : { sent: claimed.length, local: 0, failed: 0, inDoubt: 0 };
+    if (settled && allFresh) {
+      return mailer.kind === 'local' ? { sent: 0, local: ids.length, failed: 0, inDoubt: 0 } : { sent: ids.length, local: 0, failed: 0, inDoubt: 0 };
     }
     // What became of these messages over every attempt (a retry reports what the first run did).
     const { rows: counts } = await pool.query<{ status: string; n: number }>(
@@ -301,7 +315,7 @@ export function escalationActivities(deps: EscalationDeps) {
         subjectName: c.subjectName,
         link: caseLink(r.caseId),
       };
-      const stored = await enqueue(
+      const stored = await store(
         people.map((p) => ({
           key: `escalation:${r.caseId}:${r.stepKey}:${r.step}:${r.rung.name}:${p.email.toLowerCase()}`,
           kind: 'escalation' as const,
@@ -350,7 +364,7 @@ export function escalationActivities(deps: EscalationDeps) {
         daysOverdue: row.dueOn < input.date ? calendar.workingDaysBetween(row.dueOn, input.date) : 0,
         link: caseLink(row.caseId),
       });
-      const stored = await enqueue(
+      const stored = await store(
         [...byUser.entries()].map(([userId, u]) => {
           const items = u.items.map(item);
           const data = { date: input.date, recipientName: u.name, dueSoonDays: DUE_SOON_WORKING_DAYS, overdue: items.filter((i) => i.dueOn < input.date), dueSoon: items.filter((i) => i.dueOn >= input.date) };
