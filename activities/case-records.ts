@@ -6,6 +6,7 @@
 import type { Pool } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
 import { appendAudit } from '../infra/db/queries/audit.js';
+import { countEvent, countedFact, lockCountedState, moveCounted } from '../infra/db/queries/counters.js';
 import type { Client } from '@temporalio/client';
 import { caseWorkflowId, memberCountChangedSignal, type CaseEvent } from '../workflows/definitions.js';
 
@@ -128,6 +129,8 @@ export function caseRecordActivities(deps: { pool: Pool; client?: Client | undef
           [event.caseId, event.seq, event.kind, step, event.at, data],
         );
         if (inserted.rowCount === 0) return { written: false };
+        // The counters move in this transaction, from the case's state before the event to after it.
+        const before = event.kind === 'case-opened' ? undefined : await lockCountedState(db, event.caseId);
         // The audit row shares the event's transaction: one per event, however often the activity retries.
         if (event.kind === 'case-opened' || event.kind === 'step-completed' || event.kind === 'case-closed' || event.kind === 'case-noted') {
           await appendAudit(db, {
@@ -191,6 +194,13 @@ export function caseRecordActivities(deps: { pool: Pool; client?: Client | undef
             );
             break;
         }
+        const after = await lockCountedState(db, event.caseId);
+        await moveCounted(db, before, after);
+        if (event.kind === 'step-completed' && after) {
+          const fact = countedFact(after.type, event.step, event.data);
+          // Counted where the case was when it happened (a later transfer does not move past results).
+          if (fact) await countEvent(db, before?.organizationId ?? after.organizationId, fact);
+        }
         return { written: true };
       });
     },
@@ -201,7 +211,7 @@ export function caseRecordActivities(deps: { pool: Pool; client?: Client | undef
 function eventColumns(event: CaseEvent): { step: string | null; data: Record<string, unknown> } {
   switch (event.kind) {
     case 'case-opened':
-      return { step: event.step, data: { ruleSet: event.ruleSet } };
+      return { step: event.step, data: { ruleSet: event.ruleSet, organizationId: event.organizationId } };
     case 'step-entered':
     case 'step-due-changed':
       return { step: event.step, data: { dueOn: event.dueOn ?? null } };

@@ -11,6 +11,7 @@ import type { HealthCheck } from './health.js';
 import { HttpError } from './http-errors.js';
 import type { OrganizationService } from './organizations.js';
 import type { RecordService } from './records.js';
+import type { ReportService } from './reports.js';
 import { authRoutes, loginLimiter } from './routes/auth.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { documentRoutes } from './routes/documents.js';
@@ -18,6 +19,7 @@ import { outboxRoutes } from './routes/outbox.js';
 import { caseRoutes } from './routes/cases.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { enterpriseRoutes, peopleRoutes } from './routes/records.js';
+import { reportRoutes, targetRoutes } from './routes/reports.js';
 import { auditRoutes, userRoutes } from './routes/users.js';
 import { mountRoutes, type RouteInfo } from './routing.js';
 import type { UserService } from './users.js';
@@ -31,6 +33,7 @@ export interface AppDeps {
   readonly calendar: CalendarService;
   readonly organizations: OrganizationService;
   readonly records: RecordService;
+  readonly reports: ReportService;
   readonly users: UserService;
   readonly health: HealthCheck;
   readonly session: { readonly secret: string; readonly secureCookies: boolean; readonly trustProxy: boolean };
@@ -75,6 +78,8 @@ export function createApp(deps: AppDeps): express.Express {
   mount('/api/v1/users', userRoutes(deps.users));
   mount('/api/v1/audit', auditRoutes(deps.pool));
   mount('/api/v1/outbox', outboxRoutes(deps.pool));
+  mount('/api/v1/reports', reportRoutes(deps.reports));
+  mount('/api/v1/targets', targetRoutes(deps.reports));
   app.locals.routes = routes;
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`)));

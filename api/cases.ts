@@ -44,6 +44,7 @@ import type { admissionWorkflow } from '../workflows/admission.js';
 import type { cellEstablishmentWorkflow } from '../workflows/establishment.js';
 import { canManage, canRead, canSign, readScope, type Principal } from './auth/policy.js';
 import { fromTemporalError, HttpError, notFound } from './http-errors.js';
+import { isCalendarDate } from './validation.js';
 
 export interface OpenAdmissionInput {
   readonly organizationId: string;
@@ -459,12 +460,14 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     },
 
     async list(p, query) {
-      const after = query.after === undefined ? undefined : decodeCursor(query.after);
+      const sort = query.sort ?? '-openedAt';
+      const after = query.after === undefined ? undefined : decodeCursor(query.after, sort);
       const calendar = await loadWorkCalendar(pool);
       const today = vietnamDate(Date.now());
       const { overdue, dueWithin, ...filters } = query;
       const rows = await q.listCases(pool, {
         ...filters,
+        sort,
         after,
         scope: readScope(p),
         limit: query.limit + 1,
@@ -472,12 +475,12 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         dueBetween: dueWithin === undefined ? undefined : { from: today, to: calendar.addWorkingDays(today, dueWithin) },
       });
       // Working days past the due date today (0 when not yet due or no due date).
-      const items = rows.slice(0, query.limit).map((r) => ({
+      const items = rows.slice(0, query.limit).map(({ sortKey: _key, ...r }) => ({
         ...r,
         daysOverdue: r.status === 'open' && r.currentStepDueOn && r.currentStepDueOn < today ? calendar.workingDaysBetween(r.currentStepDueOn, today) : 0,
       }));
-      const last = items.at(-1);
-      return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+      const last = rows[query.limit - 1];
+      return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(sort, last.sortKey, last.id) : null };
     },
 
     async get(p, caseId) {
@@ -493,18 +496,30 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
   };
 }
 
-function encodeCursor(row: q.CaseRow): string {
-  return Buffer.from(JSON.stringify([row.openedAt, row.id])).toString('base64url');
+/** A page cursor: the order it belongs to, the last row's sort key and id (opaque to clients). */
+function encodeCursor(sort: q.CaseSort, key: string, id: string): string {
+  return Buffer.from(JSON.stringify([sort, key, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { openedAt: string; id: string } {
+function decodeCursor(cursor: string, sort: q.CaseSort): { key: string; id: string } {
+  let parsed: unknown;
   try {
-    const [openedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof openedAt === 'string' && !Number.isNaN(Date.parse(openedAt)) && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) {
-      return { openedAt, id };
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    parsed = undefined;
+  }
+  const [s, key, id] = Array.isArray(parsed) ? parsed : [];
+  // A date, or a timestamp as Postgres prints it; anything else would fail the cast (a forged cursor).
+  const keyOk =
+    typeof key === 'string' &&
+    (key === 'infinity' || (/^\d{4}-\d{2}-\d{2}( \d{2}:[0-5]\d:[0-5]\d(\.\d{1,6})?[+-]\d{2}(:\d{2})?)?$/.test(key) && isCalendarDate(key.slice(0, 10)) && Number(key.slice(11, 13) || 0) < 24));
+  if (typeof s === 'string' && keyOk && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) {
+    if (s !== sort) {
+      throw new HttpError(400, 'validation_failed', `after: belongs to the order ${s}, not ${sort}: start again from the first page`, [
+        { field: 'after', rule: 'cursor_sort', message: `belongs to the order ${s}, not ${sort}` },
+      ]);
+    }
+    return { key, id };
   }
   throw new HttpError(400, 'validation_failed', 'after: is not a cursor returned by this API', [
     { field: 'after', rule: 'cursor', message: 'is not a cursor returned by this API' },

@@ -11,6 +11,7 @@ import { createDocumentService } from './documents.js';
 import { createHealthCheck } from './health.js';
 import { createOrganizationService } from './organizations.js';
 import { createRecordService } from './records.js';
+import { createReportService } from './reports.js';
 import { createUserService } from './users.js';
 
 export function createAppDeps(deps: {
@@ -29,6 +30,7 @@ export function createAppDeps(deps: {
     calendar: createCalendarService({ pool: deps.pool, cases }),
     organizations: createOrganizationService(deps),
     records: createRecordService(deps),
+    reports: createReportService(deps),
     users: createUserService(deps),
     health: createHealthCheck(deps),
     session: deps.session,

@@ -13,7 +13,7 @@ import type { Pool } from '../../infra/db/pool.js';
 import { findUserByTokenHash, getUser } from '../../infra/db/queries/users.js';
 import { HttpError } from '../http-errors.js';
 import { hashApiToken } from './passwords.js';
-import { isAdmin, canWriteEnterprises, type Action, type Principal } from './policy.js';
+import { isAdmin, canSetTargets, canWriteEnterprises, type Action, type Principal } from './policy.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -107,6 +107,7 @@ export function requireAction(action: Action): RequestHandler {
     'users.manage': isAdmin,
     'audit.read': isAdmin,
     'enterprises.write': canWriteEnterprises,
+    'targets.write': canSetTargets,
   };
   return (req, res, next) => {
     if (action === 'public') return next();

@@ -32,7 +32,9 @@ export type Action =
   | 'cases.drive'
   | 'cases.sign'
   | 'users.manage'
-  | 'audit.read';
+  | 'audit.read'
+  | 'reports.read'
+  | 'targets.write';
 
 export const isAdmin = (p: Principal): boolean => p.roles.some((r) => r.role === 'admin');
 
@@ -57,3 +59,6 @@ export const canSign = (p: Principal, link: ChainLink): boolean =>
   p.roles.some((r) => r.role === 'approver' && r.body === link.body && r.organizationId === link.organizationId);
 
 export const canWriteEnterprises = (p: Principal): boolean => isAdmin(p) || p.roles.some((r) => r.role === 'organizer');
+
+/** Targets are set by organizers (of the organization or above it) and admins. */
+export const canSetTargets = canWriteEnterprises;

@@ -9,6 +9,7 @@ import {
   type EstablishmentStepId,
   type StepData,
 } from '../../workflows/definitions.js';
+import { CASE_SORTS } from '../../infra/db/queries/cases.js';
 import type { CaseService } from '../cases.js';
 import type { DocumentService } from '../documents.js';
 import { principal, type RouteDef } from '../routing.js';
@@ -40,6 +41,15 @@ const ListQuery = z.strictObject({
     .min(1, 'must be at least 1')
     .max(200, 'must be at most 200')
     .default(50),
+  year: z.coerce.number({ error: 'must be a year such as 2024' }).int('must be a whole number').min(2000, 'must be 2000 or later').max(2100, 'must be 2100 or earlier').optional(),
+  q: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(2, 'must be at least 2 characters')
+    .max(100, 'must be at most 100 characters')
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+    .optional(),
+  sort: z.enum(CASE_SORTS, { error: `must be one of ${CASE_SORTS.join(', ')}` }).default('-openedAt'),
   after: z.string().max(200, 'must be at most 200 characters').optional(),
 });
 
@@ -165,7 +175,10 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
       method: 'get',
       path: '/',
       action: 'cases.read',
-      handler: async (req, res) => res.json(await cases.list(principal(req), parse(ListQuery, req.query, 'query'))),
+      handler: async (req, res) => {
+        const { q: text, ...query } = parse(ListQuery, req.query, 'query');
+        res.json(await cases.list(principal(req), { ...query, text }));
+      },
     },
     { method: 'get', path: '/:id', action: 'cases.read', handler: async (req, res) => res.json(await cases.get(principal(req), id(req.params))) },
     { method: 'get', path: '/:id/status', action: 'cases.read', handler: async (req, res) => res.json(await cases.status(principal(req), id(req.params))) },

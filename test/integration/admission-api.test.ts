@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counterDifferences } from '../../infra/db/queries/counters.js';
 import { addDays } from '../../workflows/calendar/dates.js';
 import { vietnamDate } from '../../workflows/calendar/work-calendar.js';
 import { addOrganization, approver, createUser, organizer } from '../helpers/db.js';
@@ -184,5 +185,10 @@ describe('admission through the API', () => {
     expect(html2).toContain('Nguyễn Thị Hoà');
     const audit2 = await caller(stack.baseUrl, stack.admin.token)('GET', `/api/v1/audit?caseId=${id}`);
     expect(audit2.body.items.filter((a: { action: string }) => a.action === 'document.rerender')).toHaveLength(1);
+  });
+  it('leaves the report counters equal to a recount from the events the workflows wrote', async () => {
+    const { rows } = await stack.db.pool.query<{ n: number }>('SELECT coalesce(sum(n), 0)::int AS n FROM pipeline_counts');
+    expect(rows[0]!.n).toBeGreaterThan(0);
+    expect(await counterDifferences(stack.db.pool)).toEqual([]);
   });
 });

@@ -143,6 +143,14 @@ const MATRIX: Record<string, Probe> = {
   },
   'PATCH /api/v1/users/:id': { expect: adminOnly, request: (c) => ({ path: `/api/v1/users/${c.userId}`, body: { displayName: 'Đổi tên' } }) },
   'GET /api/v1/audit': { expect: adminOnly, request: () => ({ path: '/api/v1/audit' }) },
+
+  'GET /api/v1/reports/progress': { expect: scopedRead, request: (c) => ({ path: `/api/v1/reports/progress?organizationId=${c.cellId}&year=2026` }) },
+  'GET /api/v1/targets': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/targets?year=2026' }) },
+  // Organizers of the cell (or above it) and admins set its targets; an organizer elsewhere cannot see it.
+  'PUT /api/v1/targets': {
+    expect: { ...everyone(403), organizerIn: 'allowed', organizerOut: 404, admin: 'allowed' },
+    request: (c) => ({ path: '/api/v1/targets', body: { organizationId: c.cellId, year: 2026, kind: 'admissions', value: 3 } }),
+  },
 };
 
 describe('authorization matrix', () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counterDifferences } from '../../infra/db/queries/counters.js';
 import { vietnamDate } from '../../workflows/calendar/work-calendar.js';
 import { addOrganization, approver, createUser, organizer } from '../helpers/db.js';
 import { caller, startTestStack, type TestStack } from '../helpers/stack.js';
@@ -143,5 +144,10 @@ describe('cell establishment through the API', () => {
       members = (await staff('GET', `/api/v1/cases/${opened.body.caseId}/status`)).body.facts.members.probationary;
     }
     expect(members).toBe(before + 1);
+  });
+  it('leaves the report counters equal to a recount from the events the workflows wrote', async () => {
+    const { rows } = await stack.db.pool.query<{ n: number }>('SELECT coalesce(sum(n), 0)::int AS n FROM pipeline_counts');
+    expect(rows[0]!.n).toBeGreaterThan(0);
+    expect(await counterDifferences(stack.db.pool)).toEqual([]);
   });
 });

@@ -1,20 +1,35 @@
 /** SQL for cases and the people they are about. One function per statement, parameterised. */
 import type { Queryable } from '../pool.js';
 
+/** Orders of the case list: a key and its direction ('-' first: descending), ties broken by id. */
+export const CASE_SORTS = ['-openedAt', 'openedAt', 'dueOn', '-dueOn', '-updatedAt', 'updatedAt'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
+const SORT_KEYS: Record<string, { expr: string; cast: string }> = {
+  openedAt: { expr: 'c.opened_at', cast: 'timestamptz' },
+  dueOn: { expr: `coalesce(c.current_step_due_on, 'infinity'::date)`, cast: 'date' },
+  updatedAt: { expr: 'c.updated_at', cast: 'timestamptz' },
+};
+
 export interface CaseListFilter {
   readonly type?: string | undefined;
   readonly status?: string | undefined;
   readonly step?: string | undefined;
+  /** The organization's whole subtree. */
   readonly organizationId?: string | undefined;
+  /** Cases opened in this year (Vietnam time). */
+  readonly year?: number | undefined;
+  /** Part of the subject's name (the candidate's, or the enterprise's), accents and case ignored. */
+  readonly text?: string | undefined;
   /** Open cases whose step was due before this date. */
   readonly dueBefore?: string | undefined;
   /** Open cases due in [from, to]. */
   readonly dueBetween?: { readonly from: string; readonly to: string } | undefined;
+  readonly sort?: CaseSort | undefined;
   readonly limit: number;
   /** Organizations whose subtrees the caller may read, or 'all'. */
   readonly scope: readonly string[] | 'all';
-  /** Keyset cursor: the last row of the previous page. */
-  readonly after?: { readonly openedAt: string; readonly id: string } | undefined;
+  /** Keyset cursor: the sort key and id of the last row of the previous page. */
+  readonly after?: { readonly key: string; readonly id: string } | undefined;
 }
 
 export interface CaseRow {
@@ -39,36 +54,57 @@ const CASE_COLUMNS = `c.id, c.type, c.status, c.current_step AS "currentStep", c
   to_json(c.opened_at) #>> '{}' AS "openedAt", to_json(c.closed_at) #>> '{}' AS "closedAt",
   to_json(c.updated_at) #>> '{}' AS "updatedAt"`;
 
-export async function listCases(db: Queryable, f: CaseListFilter): Promise<CaseRow[]> {
+/** The list query's SQL and parameters (the benchmark runs the same statement raw). */
+export function caseListQuery(f: CaseListFilter): { text: string; values: unknown[]; sortKey: string } {
   const where: string[] = [];
   const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
+  const add = (sql: string, ...values: unknown[]) => {
+    let out = sql;
+    for (const v of values) {
+      params.push(v);
+      out = out.replace('?', `$${params.length}`);
+    }
+    where.push(out);
   };
   if (f.scope !== 'all') add('c.organization_id IN (SELECT id FROM organizations WHERE path && ?::uuid[])', f.scope);
   if (f.type) add('c.type = ?', f.type);
   if (f.status) add('c.status = ?', f.status);
   if (f.step) add('c.current_step = ?', f.step);
-  if (f.organizationId) add('c.organization_id = ?', f.organizationId);
+  if (f.organizationId) add('c.organization_id IN (SELECT id FROM organizations WHERE path && ARRAY[?::uuid])', f.organizationId);
+  if (f.year) {
+    add(`c.opened_at >= make_timestamptz(?::int, 1, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh') AND c.opened_at < make_timestamptz(?::int + 1, 1, 1, 0, 0, 0, 'Asia/Ho_Chi_Minh')`, f.year, f.year);
+  }
+  if (f.text) {
+    // Either name may match: the candidate's (admissions) or the enterprise's (new organizations).
+    const like = `%${f.text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    add(
+      `(c.person_id IN (SELECT id FROM people WHERE search_name LIKE fold_name(?)) OR c.enterprise_id IN (SELECT id FROM enterprises WHERE search_name LIKE fold_name(?)))`,
+      like,
+      like,
+    );
+  }
   if (f.dueBefore) add(`c.status = 'open' AND c.current_step_due_on < ?::date`, f.dueBefore);
-  if (f.dueBetween) {
-    add(`c.status = 'open' AND c.current_step_due_on >= ?::date`, f.dueBetween.from);
-    add('c.current_step_due_on <= ?::date', f.dueBetween.to);
-  }
-  if (f.after) {
-    params.push(f.after.openedAt, f.after.id);
-    where.push(`(c.opened_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
+  if (f.dueBetween) add(`c.status = 'open' AND c.current_step_due_on >= ?::date AND c.current_step_due_on <= ?::date`, f.dueBetween.from, f.dueBetween.to);
+  const sort = f.sort ?? '-openedAt';
+  const desc = sort.startsWith('-');
+  const key = SORT_KEYS[sort.replace('-', '')]!;
+  if (f.after) add(`(${key.expr}, c.id) ${desc ? '<' : '>'} (?::${key.cast}, ?::uuid)`, f.after.key, f.after.id);
   params.push(f.limit);
-  const { rows } = await db.query<CaseRow>(
-    `SELECT ${CASE_COLUMNS}
+  const dir = desc ? 'DESC' : 'ASC';
+  return {
+    text: `SELECT ${CASE_COLUMNS}, (${key.expr})::text AS "sortKey"
        FROM cases c LEFT JOIN people p ON p.id = c.person_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY c.opened_at DESC, c.id DESC
+      ORDER BY ${key.expr} ${dir}, c.id ${dir}
       LIMIT $${params.length}`,
-    params,
-  );
+    values: params,
+    sortKey: sort,
+  };
+}
+
+export async function listCases(db: Queryable, f: CaseListFilter): Promise<Array<CaseRow & { sortKey: string }>> {
+  const { text, values } = caseListQuery(f);
+  const { rows } = await db.query<CaseRow & { sortKey: string }>(text, values);
   return rows;
 }
 
