@@ -199,7 +199,7 @@ export function caseRecordActivities(deps: { pool: Pool; client?: Client | undef
         if (event.kind === 'step-completed' && after) {
           const fact = countedFact(after.type, event.step, event.data);
           // Counted where the case was when it happened (a later transfer does not move past results).
-          if (fact) await countEvent(db, before?.organizationId ?? after.organizationId, fact);
+          if (fact) await countEvent(db, (before ?? after).path, fact);
         }
         return { written: true };
       });

@@ -9,8 +9,11 @@ import type { CaseService } from './cases.js';
 import type { DocumentService } from './documents.js';
 import type { HealthCheck } from './health.js';
 import { HttpError } from './http-errors.js';
+import { DOCS_ASSETS_PATH, docsAssets, openApiRoutes } from './openapi.js';
 import type { OrganizationService } from './organizations.js';
 import type { RecordService } from './records.js';
+import type { ExportService } from './exports.js';
+import type { ImportService } from './imports.js';
 import type { ReportService } from './reports.js';
 import { authRoutes, loginLimiter } from './routes/auth.js';
 import { calendarRoutes } from './routes/calendar.js';
@@ -19,6 +22,8 @@ import { outboxRoutes } from './routes/outbox.js';
 import { caseRoutes } from './routes/cases.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { enterpriseRoutes, peopleRoutes } from './routes/records.js';
+import { exportRoutes } from './routes/exports.js';
+import { importRoutes } from './routes/imports.js';
 import { reportRoutes, targetRoutes } from './routes/reports.js';
 import { auditRoutes, userRoutes } from './routes/users.js';
 import { mountRoutes, type RouteInfo } from './routing.js';
@@ -34,6 +39,8 @@ export interface AppDeps {
   readonly organizations: OrganizationService;
   readonly records: RecordService;
   readonly reports: ReportService;
+  readonly imports: ImportService;
+  readonly exports: ExportService;
   readonly users: UserService;
   readonly health: HealthCheck;
   readonly session: { readonly secret: string; readonly secureCookies: boolean; readonly trustProxy: boolean };
@@ -53,7 +60,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
 
-  app.use('/api', sessionMiddleware({ pool: deps.pool, secret: deps.session.secret, secureCookies: deps.session.secureCookies }));
+  // A request with an API token has no session: the session layer (cookie parsing, a new session id per
+  // request) is skipped for it (a login still gets one).
+  const sessions = sessionMiddleware({ pool: deps.pool, secret: deps.session.secret, secureCookies: deps.session.secureCookies });
+  app.use('/api', (req, res, next) => (req.headers.authorization?.startsWith('Bearer ') && req.path !== '/v1/auth/login' ? next() : sessions(req, res, next)));
   app.use('/api', authenticate(deps.pool));
 
   // The case page linked from emails. Until the staff UI serves it, it leads to the case in the API (the
@@ -64,8 +74,26 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const routes: RouteInfo[] = [
-    { method: 'get', path: '/healthz', action: 'public' },
-    { method: 'get', path: '/cases/:id', action: 'public' },
+    {
+      method: 'get',
+      path: '/healthz',
+      action: 'public',
+      doc: { summary: 'Health: Temporal and Postgres answer', tags: ['Health'], responseDescription: 'Both answer (503 with the same shape names the one that failed)' },
+    },
+    {
+      method: 'get',
+      path: '/cases/:id',
+      action: 'public',
+      doc: {
+        summary: 'Case link from emails',
+        description: 'Redirects to `GET /api/v1/cases/{id}`, which then asks who is reading. `id` must look like a UUID, else 404.',
+        tags: ['Cases'],
+        operationId: 'openCaseLink',
+        success: 302,
+        responseDescription: 'Redirect to the case in the API',
+        errors: [404],
+      },
+    },
   ];
   const mount = (prefix: string, defs: Parameters<typeof mountRoutes>[1]) => app.use(prefix, mountRoutes(prefix, defs, routes));
   mount('/api/v1/auth', authRoutes(deps.pool, loginLimiter()));
@@ -80,6 +108,11 @@ export function createApp(deps: AppDeps): express.Express {
   mount('/api/v1/outbox', outboxRoutes(deps.pool));
   mount('/api/v1/reports', reportRoutes(deps.reports));
   mount('/api/v1/targets', targetRoutes(deps.reports));
+  mount('/api/v1/imports', importRoutes(deps.imports));
+  mount('/api/v1/exports', exportRoutes(deps.exports));
+  // Last, so the document it serves (built on first request) sees every route above, itself included.
+  mount('/api/v1', openApiRoutes(routes));
+  app.use(DOCS_ASSETS_PATH, docsAssets());
   app.locals.routes = routes;
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`)));

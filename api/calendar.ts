@@ -9,7 +9,7 @@ import { createWorkCalendar, type WorkCalendar } from '../workflows/calendar/wor
 import type { Pool } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
 import { appendAudit } from '../infra/db/queries/audit.js';
-import { listAnnouncedYears, replaceAnnouncedYear } from '../infra/db/queries/calendar.js';
+import { invalidateWorkCalendar, listAnnouncedYears, replaceAnnouncedYear } from '../infra/db/queries/calendar.js';
 import type { Principal } from './auth/policy.js';
 import type { CaseService } from './cases.js';
 import { HttpError } from './http-errors.js';
@@ -84,6 +84,7 @@ export function createCalendarService(deps: { pool: Pool; cases: Pick<CaseServic
           details: { version, days: input.days.length },
         });
       });
+      invalidateWorkCalendar(deps.pool);
       // Due dates on or after 1 January of that year may move; earlier ones cannot.
       const casesNotified = await deps.cases.notifyCalendarChanged(`${input.year}-01-01` as IsoDate);
       return { ...(await view(input.year, 'mon-fri')), casesNotified };

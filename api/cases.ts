@@ -39,7 +39,7 @@ import { signerLink } from '../workflows/admission-rules.js';
 import { STEP_META } from '../workflows/steps.js';
 import { ageInFullMonths } from '../workflows/calendar/dates.js';
 import { vietnamDate } from '../workflows/calendar/work-calendar.js';
-import { loadWorkCalendar } from '../infra/db/queries/calendar.js';
+import { cachedWorkCalendar } from '../infra/db/queries/calendar.js';
 import type { admissionWorkflow } from '../workflows/admission.js';
 import type { cellEstablishmentWorkflow } from '../workflows/establishment.js';
 import { canManage, canRead, canSign, readScope, type Principal } from './auth/policy.js';
@@ -49,6 +49,8 @@ import { isCalendarDate } from './validation.js';
 export interface OpenAdmissionInput {
   readonly organizationId: string;
   readonly person: { readonly fullName: string; readonly dateOfBirth: string };
+  /** Imports only (not the API): a case id derived from the row, so a re-import cannot start it twice. */
+  readonly caseId?: string;
 }
 
 export interface CaseDetail extends q.CaseRow {
@@ -77,6 +79,8 @@ export interface OpenEstablishmentInput {
   /** The upper committee that handles the case; the new organization is created under it. */
   readonly organizationId: string;
   readonly enterpriseId: string;
+  /** Imports only (not the API): a case id derived from the row, so a re-import cannot start it twice. */
+  readonly caseId?: string;
 }
 
 export interface OwnerMeetingInput {
@@ -222,7 +226,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       }
       // The person is reference data and is stored first (committed): the workflow's activity refers to it.
       const personId = await q.insertPerson(pool, { ...input.person, organizationId: org.id });
-      const caseId = randomUUID();
+      const caseId = input.caseId ?? randomUUID();
       const args: [AdmissionInput] = [
         { caseId, organizationId: org.id, personId, ruleSet: CURRENT_RULE_SET, openedBy: actorOf(p), chain: (await chainOf(org.id))!, workWeek: org.workWeek },
       ];
@@ -345,7 +349,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
           { field: 'enterpriseId', rule: 'exists', message: 'does not name an existing enterprise' },
         ]);
       }
-      const caseId = randomUUID();
+      const caseId = input.caseId ?? randomUUID();
       const start = new WithStartWorkflowOperation<typeof cellEstablishmentWorkflow>(WORKFLOW_TYPES['cell-establishment'], {
         workflowId: caseWorkflowId('cell-establishment', caseId),
         taskQueue: deps.taskQueue,
@@ -462,7 +466,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     async list(p, query) {
       const sort = query.sort ?? '-openedAt';
       const after = query.after === undefined ? undefined : decodeCursor(query.after, sort);
-      const calendar = await loadWorkCalendar(pool);
+      const calendar = await cachedWorkCalendar(pool);
       const today = vietnamDate(Date.now());
       const { overdue, dueWithin, ...filters } = query;
       const rows = await q.listCases(pool, {

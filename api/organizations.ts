@@ -5,6 +5,7 @@
 import type { Pool, PoolClient } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
 import { appendAudit } from '../infra/db/queries/audit.js';
+import { moveSubtreeCounters } from '../infra/db/queries/counters.js';
 import * as q from '../infra/db/queries/organizations.js';
 import { approvalChain, parentProblem, TreeError, type ApprovalChain, type OrgKind } from '../workflows/org/tree.js';
 import { canRead, readScope, type Principal } from './auth/policy.js';
@@ -136,7 +137,11 @@ export function createOrganizationService(deps: { pool: Pool }): OrganizationSer
         }
         const parentPath = await checkPlacement(db, f, id);
         await q.updateOrganization(db, id, f);
-        if (moved) await q.rewriteSubtreePaths(db, id, parentPath);
+        if (moved) {
+          await q.rewriteSubtreePaths(db, id, parentPath);
+          // Report counters are subtree totals: they follow the organization to its new place.
+          await moveSubtreeCounters(db, id, before.path.slice(0, -1), parentPath);
+        }
         const after = (await q.getOrganization(db, id))!;
         const change = dissolving ? 'dissolved' : moved ? 'moved' : 'updated';
         await q.insertOrganizationHistory(db, { organizationId: id, actorUserId: p.userId, change, before, after });

@@ -71,11 +71,23 @@ export interface ProgressReport {
   readonly children: Array<{ readonly id: string; readonly name: string; readonly kind: string; readonly admissions: Progress; readonly organizations: Progress }>;
 }
 
-/** The steps after which a case usually reaches the counted event within its current step's deadline. */
-const FORECAST_STEPS: Record<TargetKind, { type: string; steps: readonly string[] }> = {
-  admissions: { type: 'admission', steps: ['partial-appraisal', 'committee-vote', 'decision'] },
-  organizations: { type: 'cell-establishment', steps: ['proposal', 'decision'] },
-};
+/** A span of days as the whole months inside it and the ragged days at either end. */
+export function monthsAndDays(from: string, to: string): { months: string[]; days: Array<{ from: string; to: string }> } {
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  const start = new Date(`${from}T00:00:00Z`);
+  const end = new Date(`${to}T00:00:00Z`);
+  // The first month starting on or after `from`, and the day after the last month ending on or before `to`.
+  const firstMonth = start.getUTCDate() === 1 ? start : new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+  const afterEnd = new Date(end.getTime() + 86_400_000);
+  const lastMonthEnd = afterEnd.getUTCDate() === 1 ? afterEnd : new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), 1));
+  if (firstMonth >= lastMonthEnd) return { months: [], days: from <= to ? [{ from, to }] : [] };
+  const months: string[] = [];
+  for (let m = firstMonth; m < lastMonthEnd; m = new Date(Date.UTC(m.getUTCFullYear(), m.getUTCMonth() + 1, 1))) months.push(iso(m));
+  const days: Array<{ from: string; to: string }> = [];
+  if (start < firstMonth) days.push({ from, to: iso(new Date(firstMonth.getTime() - 86_400_000)) });
+  if (lastMonthEnd <= end) days.push({ from: iso(lastMonthEnd), to });
+  return { months, days };
+}
 
 export function periodDates(spec: PeriodSpec): { from: string; to: string } {
   if ('from' in spec) return { from: spec.from, to: spec.to };
@@ -173,39 +185,44 @@ export function createReportService(deps: { pool: Pool }): ReportService {
         admissions: (o.admissionsCountOn === 'ceremony' ? 'admission-ceremony' : 'admission-decision') as CountedEvent,
         organizations: (o.organizationsCountOn === 'announcement' ? 'establishment-announcement' : 'establishment-decision') as CountedEvent,
       };
-      const depth = org.path.length;
-      // The subtree, each organization with the child of the root it lies under (null: the root itself).
-      const { rows: tree } = await pool.query<{ id: string; name: string; kind: string; parentId: string | null; branch: string | null }>(
-        `SELECT id, name, kind, parent_id AS "parentId", path[$2 + 1] AS branch FROM organizations WHERE path && ARRAY[$1]::uuid[]`,
-        [org.id, depth],
+      // The subtree (for targets, which roll up), each organization with its parent.
+      const { rows: tree } = await pool.query<{ id: string; name: string; kind: string; parentId: string | null }>(
+        `SELECT id, name, kind, parent_id AS "parentId" FROM organizations WHERE path && ARRAY[$1]::uuid[]`,
+        [org.id],
       );
-      const ids = tree.map((t) => t.id);
+      const reported = [org.id, ...tree.filter((t) => t.parentId === org.id).map((t) => t.id)];
       const year = Number(period.from.slice(0, 4));
       const sameYear = period.to.slice(0, 4) === period.from.slice(0, 4);
-      const [counts, targets, pipeline, overdue, forecast] = await Promise.all([
+      const span = monthsAndDays(period.from, countedTo);
+      const kinds = [countedOn.admissions, countedOn.organizations];
+      // Counters are subtree totals: the organization's and its children's own rows are all a report reads.
+      const [counts, targets, pipeline, due] = await Promise.all([
+        // Whole months from report_months; the ragged days at the ends (at most two ranges) from report_counts.
         pool.query<{ organizationId: string; kind: string; n: number }>(
-          `SELECT organization_id AS "organizationId", kind, sum(n)::int AS n FROM report_counts
-            WHERE organization_id = ANY($1::uuid[]) AND kind = ANY($2::text[]) AND day BETWEEN $3 AND $4 GROUP BY 1, 2`,
-          [ids, [countedOn.admissions, countedOn.organizations], period.from, countedTo],
+          `SELECT organization_id AS "organizationId", kind, sum(n)::int AS n FROM (
+             SELECT organization_id, kind, n FROM report_months WHERE organization_id = ANY($1::uuid[]) AND kind = ANY($2::text[]) AND month = ANY($3::date[])
+             ${span.days.map((_, i) => `UNION ALL SELECT organization_id, kind, n FROM report_counts WHERE organization_id = ANY($1::uuid[]) AND kind = ANY($2::text[]) AND day BETWEEN $${4 + 2 * i} AND $${5 + 2 * i}`).join('\n')}
+           ) x GROUP BY 1, 2`,
+          [reported, kinds, span.months, ...span.days.flatMap((d) => [d.from, d.to])],
         ),
         pool.query<{ organizationId: string; kind: TargetKind; mode: string; value: number; baseMembers: number | null }>(
           `SELECT organization_id AS "organizationId", kind, mode, value::float8 AS value, base_members AS "baseMembers" FROM targets
             WHERE organization_id = ANY($1::uuid[]) AND year = $2`,
-          [ids, year],
+          [tree.map((t) => t.id), year],
         ),
-        pool.query<{ type: string; step: string; n: number }>(
-          `SELECT type, step, sum(n)::int AS n FROM pipeline_counts WHERE organization_id = ANY($1::uuid[]) GROUP BY 1, 2 HAVING sum(n) <> 0`,
-          [ids],
-        ),
-        pool.query<{ type: string; n: number }>(
-          `SELECT type, sum(n)::int AS n FROM due_counts WHERE organization_id = ANY($1::uuid[]) AND due_on < $2 GROUP BY 1`,
-          [ids, asOf],
-        ),
-        pool.query<{ type: string; n: number }>(
-          `SELECT type, sum(n)::int AS n FROM due_counts
-            WHERE organization_id = ANY($1::uuid[]) AND due_on <= $2 AND ((type = $3 AND step = ANY($4::text[])) OR (type = $5 AND step = ANY($6::text[])))
-            GROUP BY 1`,
-          [ids, period.to, FORECAST_STEPS.admissions.type, FORECAST_STEPS.admissions.steps, FORECAST_STEPS.organizations.type, FORECAST_STEPS.organizations.steps],
+        pool.query<{ type: string; step: string; n: number }>(`SELECT type, step, n FROM pipeline_counts WHERE organization_id = $1 AND n <> 0`, [org.id]),
+        // Due before a day: whole months before its month, then that month's days before it.
+        pool.query<{ type: string; overdue: number; forecast: number }>(
+          `WITH b AS (SELECT $2::date AS overdue, $3::date + 1 AS forecast)
+           SELECT type, coalesce(sum(n) FILTER (WHERE o), 0)::int AS overdue, coalesce(sum(n) FILTER (WHERE late AND f), 0)::int AS forecast FROM (
+             SELECT type, late, n, month < date_trunc('month', b.overdue) AS o, month < date_trunc('month', b.forecast) AS f
+               FROM due_months, b WHERE organization_id = $1 AND month < greatest(date_trunc('month', b.overdue), date_trunc('month', b.forecast))
+             UNION ALL
+             SELECT type, late, n, due_on >= date_trunc('month', b.overdue) AND due_on < b.overdue, due_on >= date_trunc('month', b.forecast) AND due_on < b.forecast
+               FROM due_counts, b WHERE organization_id = $1
+                AND (due_on >= date_trunc('month', b.overdue) AND due_on < b.overdue OR due_on >= date_trunc('month', b.forecast) AND due_on < b.forecast)) x
+           GROUP BY 1`,
+          [org.id, asOf, period.to],
         ),
       ]);
 
@@ -218,12 +235,10 @@ export function createReportService(deps: { pool: Pool }): ReportService {
         return parts.length ? parts.reduce((a, b) => a + b, 0) : null;
       };
       const effective = (id: string, kind: TargetKind): number | null => (sameYear ? (own.get(`${id}|${kind}`) ?? childSum(id, kind)) : null);
-      const branchOf = new Map(tree.map((t) => [t.id, t.branch]));
-      const countedUnder = (branch: string | null, kind: CountedEvent) =>
-        counts.rows.filter((c) => c.kind === kind && (branch === null || branchOf.get(c.organizationId) === branch)).reduce((a, c) => a + c.n, 0);
-      const progressOf = (id: string, branch: string | null): Record<TargetKind, Progress> => {
+      const countedAt = (id: string, kind: CountedEvent) => counts.rows.find((c) => c.organizationId === id && c.kind === kind)?.n ?? 0;
+      const progressOf = (id: string): Record<TargetKind, Progress> => {
         const make = (kind: TargetKind): Progress => {
-          const counted = countedUnder(branch, countedOn[kind]);
+          const counted = countedAt(id, countedOn[kind]);
           const target = effective(id, kind);
           return { counted, target, percent: percentOf(counted, target), childrenTargets: sameYear ? childSum(id, kind) : null };
         };
@@ -232,7 +247,7 @@ export function createReportService(deps: { pool: Pool }): ReportService {
 
       const pipelineByType: Record<string, Record<string, number>> = {};
       for (const r of pipeline.rows) (pipelineByType[r.type] ??= {})[r.step] = r.n;
-      const root = progressOf(org.id, null);
+      const root = progressOf(org.id);
       return {
         organization: { id: org.id, name: org.name },
         period,
@@ -240,15 +255,15 @@ export function createReportService(deps: { pool: Pool }): ReportService {
         countedOn,
         ...root,
         pipeline: pipelineByType,
-        overdue: Object.fromEntries(overdue.rows.map((r) => [r.type, r.n])),
+        overdue: Object.fromEntries(due.rows.filter((r) => r.overdue).map((r) => [r.type, r.overdue])),
         forecast: {
-          admissions: forecast.rows.find((r) => r.type === 'admission')?.n ?? 0,
-          organizations: forecast.rows.find((r) => r.type === 'cell-establishment')?.n ?? 0,
+          admissions: due.rows.find((r) => r.type === 'admission')?.forecast ?? 0,
+          organizations: due.rows.find((r) => r.type === 'cell-establishment')?.forecast ?? 0,
         },
         children: tree
           .filter((t) => t.parentId === org.id)
           .sort((a, b) => a.name.localeCompare(b.name, 'vi'))
-          .map((c) => ({ id: c.id, name: c.name, kind: c.kind, ...progressOf(c.id, c.id) })),
+          .map((c) => ({ id: c.id, name: c.name, kind: c.kind, ...progressOf(c.id) })),
       };
     },
   };

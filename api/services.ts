@@ -11,6 +11,8 @@ import { createDocumentService } from './documents.js';
 import { createHealthCheck } from './health.js';
 import { createOrganizationService } from './organizations.js';
 import { createRecordService } from './records.js';
+import { createExportService } from './exports.js';
+import { createImportService } from './imports.js';
 import { createReportService } from './reports.js';
 import { createUserService } from './users.js';
 
@@ -23,6 +25,7 @@ export function createAppDeps(deps: {
   chromiumPath?: string | undefined;
 }): AppDeps {
   const cases = createCaseService(deps);
+  const reports = createReportService(deps);
   return {
     pool: deps.pool,
     cases,
@@ -30,7 +33,9 @@ export function createAppDeps(deps: {
     calendar: createCalendarService({ pool: deps.pool, cases }),
     organizations: createOrganizationService(deps),
     records: createRecordService(deps),
-    reports: createReportService(deps),
+    reports,
+    imports: createImportService({ pool: deps.pool, cases }),
+    exports: createExportService({ pool: deps.pool, cases, reports }),
     users: createUserService(deps),
     health: createHealthCheck(deps),
     session: deps.session,

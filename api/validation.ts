@@ -56,7 +56,7 @@ export const isoDate = (bounds: { min?: string; max?: 'today' } = {}) =>
     if (!isCalendarDate(s)) return fail('date', 'is not a real calendar date');
     if (bounds.min && s < bounds.min) return fail('min', `must be on or after ${bounds.min}`);
     if (bounds.max === 'today' && s > vietnamDate(Date.now())) return fail('max', 'must not be in the future');
-  });
+  }).meta({ format: 'date', examples: ['2024-03-31'] }); // for the OpenAPI document (the check above is code)
 
 /** A UUID as the API hands them out. */
 export const uuid = z.uuid({ error: 'must be a UUID such as 3f2c…-…' });

@@ -77,9 +77,9 @@ const bearer = (header: string | undefined) => (header?.startsWith('Bearer ') ? 
 export function authenticate(pool: Pool): RequestHandler {
   return async (req, _res, next) => {
     const token = bearer(req.headers.authorization);
-    const userId = token ? await findUserByTokenHash(pool, hashApiToken(token)) : req.session?.userId;
-    if (!userId) return next();
-    const user = await getUser(pool, userId);
+    const sessionUser = token ? undefined : req.session?.userId;
+    if (!token && !sessionUser) return next();
+    const user = token ? await findUserByTokenHash(pool, hashApiToken(token)) : await getUser(pool, sessionUser!);
     if (!user?.active) {
       if (!token) req.session.userId = undefined;
       return next();

@@ -20,6 +20,7 @@ const LoginBody = z.strictObject({
 });
 const TokenBody = z.strictObject({ name: line(100) });
 const IdParams = z.object({ id: uuid });
+const tags = ['Auth'];
 
 /** Ten attempts a minute per client address; the eleventh gets 429 (in-memory: per API process). */
 export function loginLimiter(): RequestHandler {
@@ -41,6 +42,14 @@ export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
       path: '/login',
       action: 'public',
       before: [limiter],
+      doc: {
+        summary: 'Log in (session cookie)',
+        description: 'Sets the session cookie and answers the user and the CSRF token to send as `X-CSRF-Token` on writes. 10 attempts a minute per address.',
+        tags,
+        body: LoginBody,
+        responseDescription: '`{ user, csrfToken }`',
+        errors: [401, 429],
+      },
       handler: async (req, res) => {
         const body = parse(LoginBody, req.body, 'body');
         const creds = await findCredentials(pool, body.username);
@@ -64,6 +73,7 @@ export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
       method: 'post',
       path: '/logout',
       action: 'self',
+      doc: { summary: 'Log out (ends the session; with a token, only audited)', tags, success: 204 },
       handler: async (req, res) => {
         const p = principal(req);
         if (p.via === 'session') {
@@ -78,16 +88,31 @@ export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
       method: 'get',
       path: '/me',
       action: 'self',
+      doc: { summary: 'Who am I', tags, responseDescription: '`{ user, via }`, and `csrfToken` for a session' },
       handler: async (req, res) => {
         const p = principal(req);
         res.json({ user: await getUser(pool, p.userId), via: p.via, ...(p.via === 'session' ? { csrfToken: generateCsrfToken(req) } : {}) });
       },
     },
-    { method: 'get', path: '/tokens', action: 'self', handler: async (req, res) => res.json({ items: await listApiTokens(pool, principal(req).userId) }) },
+    {
+      method: 'get',
+      path: '/tokens',
+      action: 'self',
+      doc: { summary: "The caller's API tokens (never the secrets)", tags },
+      handler: async (req, res) => res.json({ items: await listApiTokens(pool, principal(req).userId) }),
+    },
     {
       method: 'post',
       path: '/tokens',
       action: 'self',
+      doc: {
+        summary: 'Create an API token',
+        description: 'The token is shown in this answer only: it is stored as a hash.',
+        tags,
+        body: TokenBody,
+        success: 201,
+        responseDescription: '`{ id, name, token }`',
+      },
       handler: async (req, res) => {
         const p = principal(req);
         const { name } = parse(TokenBody, req.body, 'body');
@@ -105,6 +130,7 @@ export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
       method: 'delete',
       path: '/tokens/:id',
       action: 'self',
+      doc: { summary: 'Revoke one of your API tokens', tags, params: IdParams, success: 204 },
       handler: async (req, res) => {
         const p = principal(req);
         const { id } = parse(IdParams, req.params, 'path');

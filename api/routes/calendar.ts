@@ -45,12 +45,16 @@ const YearBody = z.strictObject({
     .max(100, 'must list at most 100 days'),
 });
 
+const tags = ['Calendar'];
+const weekNote = '`week=mon-sat` for organizations with six-day weeks.';
+
 export function calendarRoutes(calendar: CalendarService): RouteDef[] {
   return [
     {
       method: 'get',
       path: '/add-working-days',
       action: 'calendar.read',
+      doc: { summary: 'The N-th working day after a date', description: weekNote, tags, query: AddQuery, responseDescription: '`{ from, days, week, date }`' },
       handler: async (req, res) => {
         const q = parse(AddQuery, req.query, 'query');
         const cal = await calendar.calendar(q.week);
@@ -61,6 +65,7 @@ export function calendarRoutes(calendar: CalendarService): RouteDef[] {
       method: 'get',
       path: '/working-days-between',
       action: 'calendar.read',
+      doc: { summary: 'Working days in (from, to]', description: weekNote, tags, query: BetweenQuery, responseDescription: '`{ from, to, week, workingDays }`' },
       handler: async (req, res) => {
         const q = parse(BetweenQuery, req.query, 'query');
         const cal = await calendar.calendar(q.week);
@@ -71,6 +76,13 @@ export function calendarRoutes(calendar: CalendarService): RouteDef[] {
       method: 'get',
       path: '/:year',
       action: 'calendar.read',
+      doc: {
+        summary: "A year's days off and make-up working days",
+        description: `Holidays, compensatory days and bridges, with the holiday's name; \`source\` is \`announced\` or \`law\`. ${weekNote}`,
+        tags,
+        params: YearParams,
+        query: YearQuery,
+      },
       handler: async (req, res) => {
         const { year } = parse(YearParams, req.params, 'path');
         const q = parse(YearQuery, req.query, 'query');
@@ -81,6 +93,13 @@ export function calendarRoutes(calendar: CalendarService): RouteDef[] {
       method: 'put',
       path: '/:year',
       action: 'calendar.write',
+      doc: {
+        summary: "Admin: set a year's announced schedule",
+        description: 'Replaces the law-derived days of the holidays it lists; open cases due that year or later recompute their due dates.',
+        tags,
+        params: YearParams,
+        body: YearBody,
+      },
       handler: async (req, res) => {
         const { year } = parse(YearParams, req.params, 'path');
         const body = parse(YearBody, req.body, 'body');

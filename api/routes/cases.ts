@@ -12,7 +12,7 @@ import {
 import { CASE_SORTS } from '../../infra/db/queries/cases.js';
 import type { CaseService } from '../cases.js';
 import type { DocumentService } from '../documents.js';
-import { principal, type RouteDef } from '../routing.js';
+import { principal, type RouteDef, type RouteDoc } from '../routing.js';
 import { isoDate, line, parse, uuid } from '../validation.js';
 
 const MIN_BIRTH_YEAR = 1900;
@@ -28,7 +28,7 @@ const CreateAdmission = z.strictObject({
 const CreateEstablishment = z.strictObject({ type: z.literal('cell-establishment'), organizationId: uuid, enterpriseId: uuid });
 const CreateCaseBody = z.discriminatedUnion('type', [CreateAdmission, CreateEstablishment], { error: 'type must be "admission" or "cell-establishment"' });
 
-const ListQuery = z.strictObject({
+export const ListQuery = z.strictObject({
   status: z.enum(CASE_STATUSES, { error: `must be one of ${CASE_STATUSES.join(', ')}` }).optional(),
   type: z.enum(['admission', 'cell-establishment'], { error: 'must be admission or cell-establishment' }).optional(),
   step: z.enum([...ADMISSION_STEPS, ...ESTABLISHMENT_STEP_IDS], { error: 'must be a step id such as source, cell-vote or survey' }).optional(),
@@ -149,12 +149,29 @@ const ESTABLISHMENT_BODIES = {
   announcement: z.strictObject({ heldOn: date }),
 } satisfies Record<EstablishmentStepId, z.ZodType>;
 
+// For the OpenAPI document only, derived from the schemas above: the handler picks the body by the case's
+// type and step; the document lists every step's body, titled (copies via .meta: the originals are untouched).
+const SignOffBodyDoc = z.union([
+  ...Object.entries(STEP_BODIES).map(([step, body]) => body.meta({ title: `${step} (admission)` })),
+  ...Object.entries(ESTABLISHMENT_BODIES).map(([step, body]) => body.meta({ title: `${step} (cell establishment)` })),
+]);
+const SignOffParamsDoc = StepParams.extend({
+  step: z.enum([...new Set([...AdmissionStepName.shape.step.options, ...EstablishmentStepName.shape.step.options])] as [string, ...string[]]),
+});
+const tags = ['Cases'];
+
 export function caseRoutes(cases: CaseService, documents: DocumentService): RouteDef[] {
   const id = (params: unknown) => parse(CaseIdParams, params, 'path').id;
-  const caseAction = (path: string, action: RouteDef['action'], run: (req: Parameters<RouteDef['handler']>[0], caseId: string) => Promise<unknown>): RouteDef => ({
+  const caseAction = (
+    path: string,
+    action: RouteDef['action'],
+    doc: Omit<RouteDoc, 'params' | 'tags'>,
+    run: (req: Parameters<RouteDef['handler']>[0], caseId: string) => Promise<unknown>,
+  ): RouteDef => ({
     method: 'post',
     path,
     action,
+    doc: { tags, params: CaseIdParams, errors: [409, 422], responseDescription: 'The case after the change', ...doc },
     handler: async (req, res) => res.json(await run(req, id(req.params))),
   });
   return [
@@ -162,6 +179,15 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
       method: 'post',
       path: '/',
       action: 'cases.create',
+      doc: {
+        summary: 'Open a case (admission or cell establishment)',
+        description: 'Answers once the case is in the read model, with a `Location` header.',
+        tags,
+        body: CreateCaseBody,
+        success: 201,
+        responseDescription: 'The new case',
+        errors: [422],
+      },
       handler: async (req, res) => {
         const body = parse(CreateCaseBody, req.body, 'body');
         const snapshot =
@@ -175,19 +201,62 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
       method: 'get',
       path: '/',
       action: 'cases.read',
+      doc: {
+        summary: 'List and search cases',
+        description: "In the caller's scope. `q` searches names without accents; keyset paging: pass the answer's `nextCursor` as `after` (with the same `sort`).",
+        tags,
+        query: ListQuery,
+        responseDescription: '`{ items, nextCursor }`',
+      },
       handler: async (req, res) => {
         const { q: text, ...query } = parse(ListQuery, req.query, 'query');
         res.json(await cases.list(principal(req), { ...query, text }));
       },
     },
-    { method: 'get', path: '/:id', action: 'cases.read', handler: async (req, res) => res.json(await cases.get(principal(req), id(req.params))) },
-    { method: 'get', path: '/:id/status', action: 'cases.read', handler: async (req, res) => res.json(await cases.status(principal(req), id(req.params))) },
-    { method: 'get', path: '/:id/documents', action: 'cases.read', handler: async (req, res) => res.json({ items: await documents.list(principal(req), id(req.params)) }) },
-    { method: 'get', path: '/:id/comments', action: 'cases.read', handler: async (req, res) => res.json({ items: await cases.comments(principal(req), id(req.params)) }) },
+    {
+      method: 'get',
+      path: '/:id',
+      action: 'cases.read',
+      doc: { summary: 'One case with its person and history', tags, params: CaseIdParams },
+      handler: async (req, res) => res.json(await cases.get(principal(req), id(req.params))),
+    },
+    {
+      method: 'get',
+      path: '/:id/status',
+      action: 'cases.read',
+      doc: { summary: "The workflow's view: step, due date, approval chain, facts", tags, params: CaseIdParams },
+      handler: async (req, res) => res.json(await cases.status(principal(req), id(req.params))),
+    },
+    {
+      method: 'get',
+      path: '/:id/documents',
+      action: 'cases.read',
+      doc: { summary: "The case's documents", tags: ['Cases', 'Documents'], params: CaseIdParams, responseDescription: '`{ items }`' },
+      handler: async (req, res) => res.json({ items: await documents.list(principal(req), id(req.params)) }),
+    },
+    {
+      method: 'get',
+      path: '/:id/comments',
+      action: 'cases.read',
+      doc: { summary: 'Staff comments on the case', tags, params: CaseIdParams, responseDescription: '`{ items }`' },
+      handler: async (req, res) => res.json({ items: await cases.comments(principal(req), id(req.params)) }),
+    },
     {
       method: 'post',
       path: '/:id/steps/:step',
       action: 'cases.sign',
+      doc: {
+        summary: 'Sign off the open step',
+        description: [
+          "The body is the one of `step` for the case's type (admission or cell establishment); each alternative is titled by its step.",
+          '409 when the case is at another step, closed or on hold; 422 with the broken rule; 403 when the caller is not the body the step names.',
+        ].join(' '),
+        tags,
+        params: SignOffParamsDoc,
+        body: SignOffBodyDoc,
+        responseDescription: 'The case after the sign-off',
+        errors: [409, 422],
+      },
       handler: async (req, res) => {
         const { id: caseId, step: stepName } = parse(StepParams, req.params, 'path');
         const p = principal(req);
@@ -204,24 +273,43 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
         res.json(await cases.sign(principal(req), caseId, (step === 'cell-vote' ? { ...data, candidateAgeMonths: 0 } : data) as StepData));
       },
     },
-    caseAction('/:id/member-transfers', 'cases.drive', (req, caseId) => cases.recordMemberTransfer(principal(req), caseId, parse(TransferMemberBody, req.body, 'body').personId)),
-    caseAction('/:id/host-cell', 'cases.drive', (req, caseId) => cases.attachHostCell(principal(req), caseId, parse(HostCellBody, req.body, 'body').organizationId)),
-    { method: 'get', path: '/:id/owner-meetings', action: 'cases.read', handler: async (req, res) => res.json({ items: await cases.ownerMeetings(principal(req), id(req.params)) }) },
+    caseAction('/:id/member-transfers', 'cases.drive', { summary: "Cell establishment: record a member's transfer into the enterprise", body: TransferMemberBody }, (req, caseId) =>
+      cases.recordMemberTransfer(principal(req), caseId, parse(TransferMemberBody, req.body, 'body').personId),
+    ),
+    caseAction('/:id/host-cell', 'cases.drive', { summary: 'Cell establishment: attach the members to a host cell meanwhile', body: HostCellBody }, (req, caseId) =>
+      cases.attachHostCell(principal(req), caseId, parse(HostCellBody, req.body, 'body').organizationId),
+    ),
+    {
+      method: 'get',
+      path: '/:id/owner-meetings',
+      action: 'cases.read',
+      doc: { summary: "Cell establishment: persuasion meetings with the enterprise's owner", tags, params: CaseIdParams, responseDescription: '`{ items }`' },
+      handler: async (req, res) => res.json({ items: await cases.ownerMeetings(principal(req), id(req.params)) }),
+    },
     {
       method: 'post',
       path: '/:id/owner-meetings',
       action: 'cases.drive',
+      doc: { summary: 'Cell establishment: record a persuasion meeting', tags, params: CaseIdParams, body: OwnerMeetingBody, success: 201, errors: [409, 422] },
       handler: async (req, res) => res.status(201).json(await cases.addOwnerMeeting(principal(req), id(req.params), parse(OwnerMeetingBody, req.body, 'body'))),
     },
-    caseAction('/:id/withdraw', 'cases.drive', (req, caseId) => cases.withdraw(principal(req), caseId, parse(WithdrawBody, req.body, 'body').reason)),
-    caseAction('/:id/hold', 'cases.drive', (req, caseId) => cases.hold(principal(req), caseId, parse(HoldBody, req.body, 'body').reason)),
-    caseAction('/:id/resume', 'cases.drive', (req, caseId) => cases.resume(principal(req), caseId)),
-    caseAction('/:id/transfer', 'cases.drive', (req, caseId) => cases.transfer(principal(req), caseId, parse(TransferBody, req.body, 'body').organizationId)),
-    caseAction('/:id/extend-deadline', 'cases.drive', (req, caseId) => {
+    caseAction('/:id/withdraw', 'cases.drive', { summary: 'Withdraw (close) the case', body: WithdrawBody }, (req, caseId) =>
+      cases.withdraw(principal(req), caseId, parse(WithdrawBody, req.body, 'body').reason),
+    ),
+    caseAction('/:id/hold', 'cases.drive', { summary: 'Put the case on hold (pauses the deadline clock)', body: HoldBody }, (req, caseId) =>
+      cases.hold(principal(req), caseId, parse(HoldBody, req.body, 'body').reason),
+    ),
+    caseAction('/:id/resume', 'cases.drive', { summary: 'Resume a case on hold (the due date moves by the working days paused)' }, (req, caseId) =>
+      cases.resume(principal(req), caseId),
+    ),
+    caseAction('/:id/transfer', 'cases.drive', { summary: 'Move the case to another cell', body: TransferBody }, (req, caseId) =>
+      cases.transfer(principal(req), caseId, parse(TransferBody, req.body, 'body').organizationId),
+    ),
+    caseAction('/:id/extend-deadline', 'cases.drive', { summary: 'Extend a decision deadline by 30 working days (once)', body: ExtendBody }, (req, caseId) => {
       const b = parse(ExtendBody, req.body, 'body');
       return cases.extendDeadline(principal(req), caseId, b.step, b.reason);
     }),
-    caseAction('/:id/provincial-consent', 'cases.drive', (req, caseId) => {
+    caseAction('/:id/provincial-consent', 'cases.drive', { summary: 'Record the provincial consent an over-60 candidate needs', body: ConsentBody }, (req, caseId) => {
       const b = parse(ConsentBody, req.body, 'body');
       return cases.recordProvincialConsent(principal(req), caseId, b.documentNo, b.on);
     }),
@@ -229,6 +317,7 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
       method: 'post',
       path: '/:id/comments',
       action: 'cases.drive',
+      doc: { summary: 'Add a staff comment', tags, params: CaseIdParams, body: CommentBody, success: 201 },
       handler: async (req, res) => res.status(201).json(await cases.addComment(principal(req), id(req.params), parse(CommentBody, req.body, 'body').body)),
     },
   ];

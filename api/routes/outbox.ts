@@ -18,6 +18,13 @@ export function outboxRoutes(pool: Pool): RouteDef[] {
       method: 'get',
       path: '/',
       action: 'audit.read',
+      doc: {
+        summary: 'Admin: the emails sent or kept',
+        description: 'The local outbox when no SMTP server is configured. Newest first; page with `before=<nextBefore>`.',
+        tags: ['Admin'],
+        query: OutboxQuery,
+        responseDescription: '`{ items, nextBefore }`',
+      },
       handler: async (req, res) => {
         const q = parse(OutboxQuery, req.query, 'query');
         const { rows } = await pool.query(

@@ -77,16 +77,31 @@ const EnterpriseQuery = z.strictObject({
   offset: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative').max(100_000, 'must be at most 100000').default(0),
 });
 const IdParams = z.object({ id: uuid });
+const peopleTags = ['People'];
+const enterpriseTags = ['Enterprises'];
 
 export function peopleRoutes(records: RecordService): RouteDef[] {
   const id = (params: unknown) => parse(IdParams, params, 'path').id;
   return [
-    { method: 'get', path: '/', action: 'people.read', handler: async (req, res) => res.json({ items: await records.listPeople(principal(req), parse(PeopleQuery, req.query, 'query')) }) },
-    { method: 'get', path: '/:id', action: 'people.read', handler: async (req, res) => res.json(await records.getPerson(principal(req), id(req.params))) },
+    {
+      method: 'get',
+      path: '/',
+      action: 'people.read',
+      doc: { summary: "Candidates and members in the caller's scope", tags: peopleTags, query: PeopleQuery, responseDescription: '`{ items }`' },
+      handler: async (req, res) => res.json({ items: await records.listPeople(principal(req), parse(PeopleQuery, req.query, 'query')) }),
+    },
+    {
+      method: 'get',
+      path: '/:id',
+      action: 'people.read',
+      doc: { summary: 'One person', tags: peopleTags, params: IdParams },
+      handler: async (req, res) => res.json(await records.getPerson(principal(req), id(req.params))),
+    },
     {
       method: 'post',
       path: '/',
       action: 'people.write',
+      doc: { summary: 'Add a person (fields of 1-KNĐ/2-KNĐ)', tags: peopleTags, body: PersonCreate, success: 201, responseDescription: 'The new person', errors: [422] },
       handler: async (req, res) => {
         const person = await records.createPerson(principal(req), parse(PersonCreate, req.body, 'body'));
         res.status(201).location(`/api/v1/people/${person.id}`).json(person);
@@ -96,6 +111,7 @@ export function peopleRoutes(records: RecordService): RouteDef[] {
       method: 'patch',
       path: '/:id',
       action: 'people.write',
+      doc: { summary: 'Change a person', tags: peopleTags, params: IdParams, body: PersonPatch, errors: [422] },
       handler: async (req, res) => {
         const personId = id(req.params);
         res.json(await records.updatePerson(principal(req), personId, parse(PersonPatch, req.body, 'body')));
@@ -107,12 +123,25 @@ export function peopleRoutes(records: RecordService): RouteDef[] {
 export function enterpriseRoutes(records: RecordService): RouteDef[] {
   const id = (params: unknown) => parse(IdParams, params, 'path').id;
   return [
-    { method: 'get', path: '/', action: 'enterprises.read', handler: async (req, res) => res.json({ items: await records.listEnterprises(parse(EnterpriseQuery, req.query, 'query')) }) },
-    { method: 'get', path: '/:id', action: 'enterprises.read', handler: async (req, res) => res.json(await records.getEnterprise(id(req.params))) },
+    {
+      method: 'get',
+      path: '/',
+      action: 'enterprises.read',
+      doc: { summary: 'Enterprises', tags: enterpriseTags, query: EnterpriseQuery, responseDescription: '`{ items }`' },
+      handler: async (req, res) => res.json({ items: await records.listEnterprises(parse(EnterpriseQuery, req.query, 'query')) }),
+    },
+    {
+      method: 'get',
+      path: '/:id',
+      action: 'enterprises.read',
+      doc: { summary: 'One enterprise', tags: enterpriseTags, params: IdParams },
+      handler: async (req, res) => res.json(await records.getEnterprise(id(req.params))),
+    },
     {
       method: 'post',
       path: '/',
       action: 'enterprises.write',
+      doc: { summary: 'Organizers and admins: add an enterprise', tags: enterpriseTags, body: EnterpriseCreate, success: 201, responseDescription: 'The new enterprise' },
       handler: async (req, res) => {
         const e = await records.createEnterprise(principal(req), parse(EnterpriseCreate, req.body, 'body'));
         res.status(201).location(`/api/v1/enterprises/${e.id}`).json(e);
@@ -122,6 +151,7 @@ export function enterpriseRoutes(records: RecordService): RouteDef[] {
       method: 'patch',
       path: '/:id',
       action: 'enterprises.write',
+      doc: { summary: 'Organizers and admins: change an enterprise', tags: enterpriseTags, params: IdParams, body: EnterprisePatch },
       handler: async (req, res) => {
         const enterpriseId = id(req.params);
         res.json(await records.updateEnterprise(principal(req), enterpriseId, parse(EnterprisePatch, req.body, 'body')));

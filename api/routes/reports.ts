@@ -42,12 +42,21 @@ export const TargetBody = z.strictObject({
   baseMembers: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative').max(10_000_000, 'must be at most 10000000').optional(),
 });
 
+const tags = ['Reports'];
+
 export function reportRoutes(reports: ReportService): RouteDef[] {
   return [
     {
       method: 'get',
       path: '/progress',
       action: 'reports.read',
+      doc: {
+        summary: "Progress against targets for an organization's subtree",
+        description: "Give `year` (with `period`, e.g. q1, h1, m3) or `from` and `to`; `asOf` (default: today, or the period's end if earlier) is the day the figures are counted up to.",
+        tags,
+        query: ProgressQuery,
+        errors: [404],
+      },
       handler: async (req, res) => {
         const q = parse(ProgressQuery, req.query, 'query');
         const period = q.from && q.to ? { from: q.from, to: q.to } : { year: q.year!, period: q.period };
@@ -59,7 +68,25 @@ export function reportRoutes(reports: ReportService): RouteDef[] {
 
 export function targetRoutes(reports: ReportService): RouteDef[] {
   return [
-    { method: 'get', path: '/', action: 'reports.read', handler: async (req, res) => res.json({ items: await reports.listTargets(principal(req), parse(TargetsQuery, req.query, 'query')) }) },
-    { method: 'put', path: '/', action: 'targets.write', handler: async (req, res) => res.json(await reports.setTarget(principal(req), parse(TargetBody, req.body, 'body'))) },
+    {
+      method: 'get',
+      path: '/',
+      action: 'reports.read',
+      doc: { summary: "A year's targets in the caller's scope", tags, query: TargetsQuery, responseDescription: '`{ items }`' },
+      handler: async (req, res) => res.json({ items: await reports.listTargets(principal(req), parse(TargetsQuery, req.query, 'query')) }),
+    },
+    {
+      method: 'put',
+      path: '/',
+      action: 'targets.write',
+      doc: {
+        summary: "Set an organization's target for a year",
+        description: 'By organizers of the organization or of a committee above it, and admins. `mode: rate` is a percent of `baseMembers` (default: the members of its subtree now).',
+        tags,
+        body: TargetBody,
+        errors: [404],
+      },
+      handler: async (req, res) => res.json(await reports.setTarget(principal(req), parse(TargetBody, req.body, 'body'))),
+    },
   ];
 }

@@ -44,13 +44,22 @@ const AuditQuery = z.strictObject({
 });
 const IdParams = z.object({ id: uuid });
 
+const tags = ['Admin'];
+
 export function userRoutes(users: UserService): RouteDef[] {
   return [
-    { method: 'get', path: '/', action: 'users.manage', handler: async (_req, res) => res.json({ items: await users.list() }) },
+    {
+      method: 'get',
+      path: '/',
+      action: 'users.manage',
+      doc: { summary: 'Admin: users and their roles', tags, responseDescription: '`{ items }`' },
+      handler: async (_req, res) => res.json({ items: await users.list() }),
+    },
     {
       method: 'post',
       path: '/',
       action: 'users.manage',
+      doc: { summary: 'Admin: create a user', tags, body: CreateUser, success: 201, responseDescription: 'The new user', errors: [409, 422] },
       handler: async (req, res) => {
         const user = await users.create(principal(req), parse(CreateUser, req.body, 'body'));
         res.status(201).location(`/api/v1/users/${user.id}`).json(user);
@@ -60,6 +69,7 @@ export function userRoutes(users: UserService): RouteDef[] {
       method: 'patch',
       path: '/:id',
       action: 'users.manage',
+      doc: { summary: 'Admin: change a user (name, email, password, roles, active)', tags, params: IdParams, body: PatchUser, errors: [409, 422] },
       handler: async (req, res) => {
         const { id } = parse(IdParams, req.params, 'path');
         res.json(await users.update(principal(req), id, parse(PatchUser, req.body, 'body')));
@@ -74,6 +84,7 @@ export function auditRoutes(pool: Pool): RouteDef[] {
       method: 'get',
       path: '/',
       action: 'audit.read',
+      doc: { summary: 'Admin: the audit log', description: 'Newest first; page with `before` (an audit row id).', tags, query: AuditQuery, responseDescription: '`{ items }`' },
       handler: async (req, res) => {
         const q = parse(AuditQuery, req.query, 'query');
         res.json({ items: await listAudit(pool, { ...q, beforeId: q.before }) });

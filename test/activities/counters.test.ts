@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../infra/db/pool.js';
 import { counterDifferences, rebuildCounters } from '../../infra/db/queries/counters.js';
-import { addOrganization, createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createOrganizationService } from '../../api/organizations.js';
+import { addOrganization, createTestDatabase, createUser, type TestDatabase } from '../helpers/db.js';
 import { CaseWriter } from '../helpers/read-model.js';
 import type { CaseEvent } from '../../workflows/definitions.js';
 
@@ -77,6 +78,24 @@ describe('counters under a randomized run', () => {
     expect(operations).toBeGreaterThan(200);
     const { rows } = await db.pool.query<{ n: number }>('SELECT coalesce(sum(n), 0)::int AS n FROM report_counts');
     expect(rows[0]!.n).toBeGreaterThan(5); // the run counted something
+    expect(await counterDifferences(db.pool)).toEqual([]);
+  });
+
+  it('follow an organization that moves in the tree: its totals leave the old committee for the new one', async () => {
+    const upper = (await db.pool.query<{ id: string }>(`SELECT id FROM organizations WHERE kind = 'upper-committee'`)).rows[0]!.id;
+    const gc2 = await addOrganization(db.pool, { name: 'Đảng bộ Nhận', kind: 'grassroots-committee', parentId: upper });
+    const admin = await createUser(db.pool, 'counters-admin', [{ role: 'admin', organizationId: null, body: null }]);
+    const orgsService = createOrganizationService({ pool: db.pool });
+    const principal = { userId: admin.id, username: admin.username, displayName: 'Quản trị', roles: [{ role: 'admin' as const, organizationId: null, body: null }], via: 'token' as const, ip: null };
+    const moved = orgs[1]!;
+    const w = await CaseWriter.open(db.pool, { organizationId: moved });
+    await w.admit('2024-05-05');
+    const at = async (org: string) => (await db.pool.query<{ n: number }>(`SELECT coalesce(sum(n), 0)::int AS n FROM report_counts WHERE organization_id = $1`, [org])).rows[0]!.n;
+    const inMoved = await at(moved);
+    expect(inMoved).toBeGreaterThan(0);
+    expect(await at(gc2)).toBe(0);
+    await orgsService.update(principal, moved, { parentId: gc2 });
+    expect(await at(gc2)).toBe(inMoved);
     expect(await counterDifferences(db.pool)).toEqual([]);
   });
 

@@ -221,3 +221,23 @@ describe('dates and invalid input', () => {
     expect(scheduleProblems(1800, [])[0]).toMatchObject({ field: 'year', rule: 'range' });
   });
 });
+
+describe('workingDaysBetween by per-year running totals', () => {
+  it('equals a day-by-day walk for pairs within and across years, both directions', () => {
+    const cal = createWorkCalendar({ announced: OFFICIAL_SCHEDULES });
+    const walk = (a: number, b: number) => {
+      const [lo, hi, sign] = a <= b ? [a, b, 1] : [b, a, -1];
+      let n = 0;
+      for (let d = lo + 1; d <= hi; d += 1) if (cal.isWorkingDay(fromDayNumber(d))) n += 1;
+      return sign * n;
+    };
+    const start = toDayNumber('2022-01-01');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 * 366 }), fc.integer({ min: 0, max: 5 * 366 }), (x, y) => {
+        expect(cal.workingDaysBetween(fromDayNumber(start + x), fromDayNumber(start + y))).toBe(walk(start + x, start + y));
+      }),
+      { numRuns: 300 },
+    );
+    expect(cal.workingDaysBetween('2024-12-31', '2025-01-02')).toBe(1); // 1 January is a holiday
+  });
+});

@@ -42,6 +42,8 @@ interface Probe {
 
 const MATRIX: Record<string, Probe> = {
   'GET /healthz': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/healthz' }) },
+  'GET /api/v1/openapi.json': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/api/v1/openapi.json' }) },
+  'GET /api/v1/docs': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/api/v1/docs' }) },
   // The emails' case link: a redirect (followed here) to the case in the API, which then asks who is reading.
   'GET /cases/:id': { expect: scopedRead, request: (c) => ({ path: `/cases/${c.caseId}` }) },
   'GET /api/v1/outbox': { expect: adminOnly, request: () => ({ path: '/api/v1/outbox' }) },
@@ -144,6 +146,14 @@ const MATRIX: Record<string, Probe> = {
   'PATCH /api/v1/users/:id': { expect: adminOnly, request: (c) => ({ path: `/api/v1/users/${c.userId}`, body: { displayName: 'Đổi tên' } }) },
   'GET /api/v1/audit': { expect: adminOnly, request: () => ({ path: '/api/v1/audit' }) },
 
+  // A dry run (the default) writes nothing; rows outside the caller's scope are reported, not refused.
+  'POST /api/v1/imports': {
+    expect: { ...everyone('allowed') },
+    request: () => ({ path: '/api/v1/imports?kind=candidates', body: { not: 'csv' } }),
+  },
+  'GET /api/v1/imports/:id': { expect: { ...everyone(404) }, request: () => ({ path: '/api/v1/imports/00000000-0000-4000-8000-000000000000' }) },
+  'GET /api/v1/exports/cases': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/exports/cases?format=csv' }) },
+  'GET /api/v1/exports/progress': { expect: scopedRead, request: (c) => ({ path: `/api/v1/exports/progress?format=csv&organizationId=${c.cellId}&year=2026` }) },
   'GET /api/v1/reports/progress': { expect: scopedRead, request: (c) => ({ path: `/api/v1/reports/progress?organizationId=${c.cellId}&year=2026` }) },
   'GET /api/v1/targets': { expect: everyone('allowed'), request: () => ({ path: '/api/v1/targets?year=2026' }) },
   // Organizers of the cell (or above it) and admins set its targets; an organizer elsewhere cannot see it.

@@ -63,7 +63,9 @@ export function createWorkCalendar(options: WorkCalendarOptions = {}): WorkCalen
         working[i] = wd === 0 || (week === 'mon-fri' && wd === 6) ? 0 : 1;
       }
       for (const d of days) working[toDayNumber(d.date) - start] = d.kind === 'make-up' ? 1 : 0;
-      t = { year, start, end, working, days, byDate: new Map(days.map((d) => [d.date, d])) };
+      const through = new Uint16Array(working.length);
+      for (let i = 0, n = 0; i < working.length; i += 1) through[i] = n += working[i]!;
+      t = { year, start, end, working, through, days, byDate: new Map(days.map((d) => [d.date, d])) };
       years.set(year, t);
     }
     return t;
@@ -110,9 +112,12 @@ export function createWorkCalendar(options: WorkCalendarOptions = {}): WorkCalen
       if (hi - lo > MAX_WORKING_DAYS * 2) {
         throw new InvalidDateError(`the dates ${from} and ${to} are too far apart to count (more than ${MAX_WORKING_DAYS * 2} days)`);
       }
-      const working = cursor(parts(a <= b ? from : to).year);
-      let count = 0;
-      for (let day = lo + 1; day <= hi; day += 1) if (working(day)) count += 1;
+      // Working days from each year's 1 January through a day, summed over the years between (a list of
+      // overdue cases counts this for every row).
+      const loT = table(parts(fromDayNumber(lo)).year);
+      const hiT = table(parts(fromDayNumber(hi)).year);
+      let count = hiT.through[hi - hiT.start]! - loT.through[lo - loT.start]!;
+      for (let y = loT.year; y < hiT.year; y += 1) count += table(y).through.at(-1)!;
       return sign * count;
     },
     dayInfo(date) {
@@ -130,6 +135,8 @@ interface YearTable {
   readonly end: number;
   /** 1 = working day, indexed by day number − start. */
   readonly working: Uint8Array;
+  /** Working days from 1 January through the day, same index. */
+  readonly through: Uint16Array;
   readonly days: ScheduleDay[];
   readonly byDate: Map<IsoDate, ScheduleDay>;
 }

@@ -59,3 +59,24 @@ export async function loadWorkCalendar(db: Queryable): Promise<WorkCalendar> {
   const years = await listAnnouncedYears(db);
   return createWorkCalendar({ announced: years.map(({ year, source, days }) => ({ year, source, days })) });
 }
+
+/** How long another process's calendar change may take to show here (this process's show at once). */
+export const CALENDAR_CACHE_MS = 30_000;
+const calendars = new WeakMap<Queryable, { at: number; calendar: Promise<WorkCalendar> }>();
+
+/**
+ * The calendar for hot read paths (every case list computes days overdue): loaded once and kept for
+ * CALENDAR_CACHE_MS; `invalidateWorkCalendar` after a change made through this process.
+ */
+export function cachedWorkCalendar(db: Queryable): Promise<WorkCalendar> {
+  const hit = calendars.get(db);
+  if (hit && Date.now() - hit.at < CALENDAR_CACHE_MS) return hit.calendar;
+  const calendar = loadWorkCalendar(db);
+  calendars.set(db, { at: Date.now(), calendar });
+  calendar.catch(() => calendars.delete(db)); // a failed load is not kept
+  return calendar;
+}
+
+export function invalidateWorkCalendar(db: Queryable): void {
+  calendars.delete(db);
+}

@@ -27,9 +27,17 @@ export function countedFact(type: string, step: string, data: Readonly<Record<st
   return null;
 }
 
+/** Steps close to the counted event: open cases there, due within a period, are its forecast. */
+export const LATE_STEPS: Record<string, readonly string[]> = {
+  admission: ['partial-appraisal', 'committee-vote', 'decision'],
+  'cell-establishment': ['proposal', 'decision'],
+};
+
 /** What of a case the counters depend on. */
 export interface CountedState {
   readonly organizationId: string;
+  /** The organization and those above it (every counter is a subtree total). */
+  readonly path: readonly string[];
   readonly type: string;
   readonly status: string;
   readonly step: string | null;
@@ -40,113 +48,114 @@ export interface CountedState {
 export async function lockCountedState(db: Queryable, caseId: string): Promise<CountedState | undefined> {
   const { rows } = await db.query<CountedState>({
     name: 'counted-state-lock',
-    text: `SELECT organization_id AS "organizationId", type, status, current_step AS step, current_step_due_on AS "dueOn"
-             FROM cases WHERE id = $1 FOR UPDATE`,
+    text: `SELECT c.organization_id AS "organizationId", o.path, c.type, c.status, c.current_step AS step, c.current_step_due_on AS "dueOn"
+             FROM cases c JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1 FOR UPDATE OF c`,
     values: [caseId],
   });
   return rows[0];
 }
 
-const open = (s: CountedState | undefined): s is CountedState & { step: string } => Boolean(s && s.status === 'open' && s.step);
+const isOpen = (s: CountedState | undefined): s is CountedState & { step: string } => Boolean(s && s.status === 'open' && s.step);
+
+/** Adds rows (`n` may be negative) to a counter table in one statement, in key order (no deadlocks). */
+async function addCounts(db: Queryable, table: 'pipeline_counts' | 'due_counts' | 'due_months' | 'report_counts' | 'report_months', keys: readonly string[], casts: readonly string[], rows: Map<string, unknown[]>): Promise<void> {
+  const entries = [...rows.entries()].filter(([, v]) => v.at(-1) !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!entries.length) return;
+  const columns = [...keys, 'n'];
+  const arrays = columns.map((_, i) => entries.map(([, v]) => v[i]));
+  const aliases = columns.map((_, i) => `c${i}`);
+  await db.query({
+    name: `${table}-add`,
+    text: `INSERT INTO ${table} AS t (${columns.join(', ')})
+           SELECT ${aliases.join(', ')} FROM unnest(${[...casts, 'int'].map((c, i) => `$${i + 1}::${c}[]`).join(', ')}) WITH ORDINALITY AS x(${aliases.join(', ')}, i) ORDER BY i
+           ON CONFLICT (${keys.join(', ')}) DO UPDATE SET n = t.n + EXCLUDED.n`,
+    values: arrays,
+  });
+}
 
 /**
  * Moves the case's contribution to the funnel and the due-date counts from `before` to `after` (either may
- * be absent: a case not yet open, or closed). Rows are written in key order, so two transactions moving
- * cases in opposite directions cannot deadlock.
+ * be absent: a case not yet open, or closed), at its organization and every one above it.
  */
 export async function moveCounted(db: Queryable, before: CountedState | undefined, after: CountedState | undefined): Promise<void> {
-  const pipeline = new Map<string, { org: string; type: string; step: string; n: number }>();
-  const due = new Map<string, { org: string; type: string; step: string; dueOn: string; n: number }>();
+  const pipeline = new Map<string, unknown[]>();
+  const due = new Map<string, unknown[]>();
+  const dueMonths = new Map<string, unknown[]>();
   const add = (s: CountedState | undefined, n: number) => {
-    if (!open(s)) return;
-    const p = `${s.organizationId}|${s.type}|${s.step}`;
-    pipeline.set(p, { org: s.organizationId, type: s.type, step: s.step, n: (pipeline.get(p)?.n ?? 0) + n });
-    if (s.dueOn) {
-      const d = `${p}|${s.dueOn}`;
-      due.set(d, { org: s.organizationId, type: s.type, step: s.step, dueOn: s.dueOn, n: (due.get(d)?.n ?? 0) + n });
+    if (!isOpen(s)) return;
+    const late = LATE_STEPS[s.type]?.includes(s.step) ?? false;
+    for (const org of s.path) {
+      const p = `${org}|${s.type}|${s.step}`;
+      pipeline.set(p, [org, s.type, s.step, ((pipeline.get(p)?.[3] as number | undefined) ?? 0) + n]);
+      if (s.dueOn) {
+        const d = `${org}|${s.type}|${late}|${s.dueOn}`;
+        due.set(d, [org, s.type, late, s.dueOn, ((due.get(d)?.[4] as number | undefined) ?? 0) + n]);
+        const month = `${s.dueOn.slice(0, 7)}-01`;
+        const m = `${org}|${s.type}|${late}|${month}`;
+        dueMonths.set(m, [org, s.type, late, month, ((dueMonths.get(m)?.[4] as number | undefined) ?? 0) + n]);
+      }
     }
   };
   add(before, -1);
   add(after, 1);
-  const p = [...pipeline.entries()].filter(([, v]) => v.n !== 0).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
-  const d = [...due.entries()].filter(([, v]) => v.n !== 0).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
-  if (p.length) {
-    await db.query({
-      name: 'pipeline-counts-add',
-      text: `INSERT INTO pipeline_counts AS t (organization_id, type, step, n)
-             SELECT o, ty, s, n FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS x(o, ty, s, n, i) ORDER BY i
-             ON CONFLICT (organization_id, type, step) DO UPDATE SET n = t.n + EXCLUDED.n`,
-      values: [p.map((x) => x.org), p.map((x) => x.type), p.map((x) => x.step), p.map((x) => x.n)],
-    });
-  }
-  if (d.length) {
-    await db.query({
-      name: 'due-counts-add',
-      text: `INSERT INTO due_counts AS t (organization_id, type, step, due_on, n)
-             SELECT o, ty, s, du, n FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::int[]) WITH ORDINALITY AS x(o, ty, s, du, n, i) ORDER BY i
-             ON CONFLICT (organization_id, type, step, due_on) DO UPDATE SET n = t.n + EXCLUDED.n`,
-      values: [d.map((x) => x.org), d.map((x) => x.type), d.map((x) => x.step), d.map((x) => x.dueOn), d.map((x) => x.n)],
-    });
-  }
+  await addCounts(db, 'pipeline_counts', ['organization_id', 'type', 'step'], ['uuid', 'text', 'text'], pipeline);
+  await addCounts(db, 'due_counts', ['organization_id', 'type', 'late', 'due_on'], ['uuid', 'text', 'boolean', 'date'], due);
+  await addCounts(db, 'due_months', ['organization_id', 'type', 'late', 'month'], ['uuid', 'text', 'boolean', 'date'], dueMonths);
 }
 
-export async function countEvent(db: Queryable, organizationId: string, fact: { kind: CountedEvent; day: string }): Promise<void> {
-  await db.query({
-    name: 'report-counts-add',
-    text: `INSERT INTO report_counts AS t (organization_id, kind, day, n) VALUES ($1, $2, $3, 1)
-           ON CONFLICT (organization_id, kind, day) DO UPDATE SET n = t.n + 1`,
-    values: [organizationId, fact.kind, fact.day],
-  });
+/** A counted event, on its day and month, at its organization and every one above it. */
+export async function countEvent(db: Queryable, path: readonly string[], fact: { kind: CountedEvent; day: string }): Promise<void> {
+  const month = `${fact.day.slice(0, 7)}-01`;
+  await addCounts(db, 'report_counts', ['organization_id', 'kind', 'day'], ['uuid', 'text', 'date'], new Map(path.map((o) => [o, [o, fact.kind, fact.day, 1]])));
+  await addCounts(db, 'report_months', ['organization_id', 'kind', 'month'], ['uuid', 'text', 'date'], new Map(path.map((o) => [o, [o, fact.kind, month, 1]])));
+}
+
+/**
+ * An organization moved in the tree: its totals (its whole subtree's) leave the organizations that were
+ * above it and join those above it now. Run in the move's transaction.
+ */
+export async function moveSubtreeCounters(db: Queryable, organizationId: string, oldAbove: readonly string[], newAbove: readonly string[]): Promise<void> {
+  const tables = [
+    { table: 'report_counts', keys: ['kind', 'day'] },
+    { table: 'report_months', keys: ['kind', 'month'] },
+    { table: 'pipeline_counts', keys: ['type', 'step'] },
+    { table: 'due_counts', keys: ['type', 'late', 'due_on'] },
+    { table: 'due_months', keys: ['type', 'late', 'month'] },
+  ];
+  for (const { table, keys } of tables) {
+    await db.query(
+      `INSERT INTO ${table} AS t (organization_id, ${keys.join(', ')}, n)
+       SELECT a.org, ${keys.map((k) => `s.${k}`).join(', ')}, sum(s.n * a.sign)
+         FROM ${table} s
+         CROSS JOIN (SELECT unnest($2::uuid[]) AS org, -1 AS sign UNION ALL SELECT unnest($3::uuid[]), 1) a
+        WHERE s.organization_id = $1
+        GROUP BY a.org, ${keys.map((k) => `s.${k}`).join(', ')}
+        ORDER BY 1, ${keys.map((_, i) => i + 2).join(', ')}
+       ON CONFLICT (organization_id, ${keys.join(', ')}) DO UPDATE SET n = t.n + EXCLUDED.n`,
+      [organizationId, oldAbove, newAbove],
+    );
+  }
 }
 
 // ---- the consistency check ------------------------------------------------------------------------------
 
-/** The organization each event happened at: the last transfer before it, else where the case opened. */
-const EVENT_ORG = `
-  coalesce((SELECT (t.data ->> 'to')::uuid FROM case_events t
-             WHERE t.case_id = e.case_id AND t.kind = 'case-noted' AND t.data ->> 'note' = 'transfer' AND t.seq < e.seq
-             ORDER BY t.seq DESC LIMIT 1),
-           (SELECT (o.data ->> 'organizationId')::uuid FROM case_events o WHERE o.case_id = e.case_id AND o.kind = 'case-opened'),
-           (SELECT a.organization_id FROM audit_log a WHERE a.case_id = e.case_id AND a.action = 'case.opened' ORDER BY a.id LIMIT 1))`;
-
-const COUNTED_CASE = COUNTED_EVENT_KINDS.map((k) => {
-  const r = COUNTED_EVENTS[k];
-  return `WHEN c.type = '${r.type}' AND e.step = '${r.step}' AND e.data ->> 'outcome' = '${r.outcome}' THEN jsonb_build_array('${k}', e.data ->> '${r.dateField}')`;
-}).join('\n');
-
-/** The three counter tables recomputed from case_events alone, as (table, key, n) rows. */
-const RECOUNT = `
-  WITH facts AS (
-    SELECT ${EVENT_ORG} AS org, CASE ${COUNTED_CASE} END AS f
-      FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.kind = 'step-completed'
-  ), state AS (
-    SELECT c.id, c.type,
-           (SELECT e.step FROM case_events e WHERE e.case_id = c.id AND e.kind IN ('case-opened', 'step-entered', 'step-due-changed') ORDER BY e.seq DESC LIMIT 1) AS step,
-           (SELECT CASE WHEN e.kind IN ('step-entered', 'step-due-changed') THEN (e.data ->> 'dueOn')::date END FROM case_events e
-             WHERE e.case_id = c.id AND (e.kind IN ('case-opened', 'step-entered', 'step-due-changed') OR (e.kind = 'case-noted' AND e.data ->> 'note' = 'hold'))
-             ORDER BY e.seq DESC LIMIT 1) AS due_on,
-           (SELECT ${EVENT_ORG} FROM (SELECT c.id AS case_id, 2147483647 AS seq) e) AS org
-      FROM cases c
-     WHERE NOT EXISTS (SELECT 1 FROM case_events x WHERE x.case_id = c.id AND x.kind = 'case-closed')
-  )
-  SELECT 'report_counts' AS tbl, concat_ws('|', org, f ->> 0, f ->> 1) AS key, count(*)::int AS n FROM facts WHERE f IS NOT NULL AND f ->> 1 IS NOT NULL GROUP BY 2
-  UNION ALL
-  SELECT 'pipeline_counts', concat_ws('|', org, type, step), count(*)::int FROM state WHERE step IS NOT NULL GROUP BY 2
-  UNION ALL
-  SELECT 'due_counts', concat_ws('|', org, type, step, due_on), count(*)::int FROM state WHERE step IS NOT NULL AND due_on IS NOT NULL GROUP BY 2`;
-
-const STORED = `
-  SELECT 'report_counts' AS tbl, concat_ws('|', organization_id, kind, day) AS key, n FROM report_counts WHERE n <> 0
-  UNION ALL SELECT 'pipeline_counts', concat_ws('|', organization_id, type, step), n FROM pipeline_counts WHERE n <> 0
-  UNION ALL SELECT 'due_counts', concat_ws('|', organization_id, type, step, due_on), n FROM due_counts WHERE n <> 0`;
-
 export interface CounterDifference {
-  readonly table: 'report_counts' | 'pipeline_counts' | 'due_counts';
-  /** organization|kind|day, organization|type|step, or organization|type|step|due date. */
+  readonly table: 'report_counts' | 'report_months' | 'pipeline_counts' | 'due_counts' | 'due_months';
+  /** organization|kind|day (or month), organization|type|step, organization|type|late|due date (or month). */
   readonly key: string;
   readonly stored: number;
   readonly recounted: number;
 }
+
+const STORED = `
+  SELECT 'report_counts' AS tbl, concat_ws('|', organization_id, kind, day) AS key, n FROM report_counts WHERE n <> 0
+  UNION ALL SELECT 'report_months', concat_ws('|', organization_id, kind, month), n FROM report_months WHERE n <> 0
+  UNION ALL SELECT 'pipeline_counts', concat_ws('|', organization_id, type, step), n FROM pipeline_counts WHERE n <> 0
+  UNION ALL SELECT 'due_counts', concat_ws('|', organization_id, type, late, due_on), n FROM due_counts WHERE n <> 0
+  UNION ALL SELECT 'due_months', concat_ws('|', organization_id, type, late, month), n FROM due_months WHERE n <> 0`;
+
+// counter_recount() (migration 0010) is the independent recount: SQL over case_events, not this module.
+const RECOUNT = `SELECT tbl, concat_ws('|', organization_id, k1, CASE WHEN k2 IN ('true', 'false') THEN left(k2, 1) ELSE k2 END, k3) AS key, n FROM counter_recount()`;
 
 /** Every counter whose stored value differs from a recount from the events (empty: consistent). */
 export async function counterDifferences(db: Queryable): Promise<CounterDifference[]> {
@@ -162,12 +171,12 @@ export async function counterDifferences(db: Queryable): Promise<CounterDifferen
 
 /** Replaces the counters by the recount (run inside a transaction; the check command's --fix). */
 export async function rebuildCounters(db: Queryable): Promise<void> {
-  await db.query('LOCK TABLE report_counts, pipeline_counts, due_counts IN EXCLUSIVE MODE');
-  await db.query('DELETE FROM report_counts');
-  await db.query('DELETE FROM pipeline_counts');
-  await db.query('DELETE FROM due_counts');
-  await db.query(`WITH recount AS (${RECOUNT}), parts AS (SELECT tbl, string_to_array(key, '|') AS k, n FROM recount)
-    , a AS (INSERT INTO report_counts (organization_id, kind, day, n) SELECT k[1]::uuid, k[2], k[3]::date, n FROM parts WHERE tbl = 'report_counts')
-    , b AS (INSERT INTO pipeline_counts (organization_id, type, step, n) SELECT k[1]::uuid, k[2], k[3], n FROM parts WHERE tbl = 'pipeline_counts')
-    INSERT INTO due_counts (organization_id, type, step, due_on, n) SELECT k[1]::uuid, k[2], k[3], k[4]::date, n FROM parts WHERE tbl = 'due_counts'`);
+  await db.query('LOCK TABLE report_counts, report_months, pipeline_counts, due_counts, due_months IN EXCLUSIVE MODE');
+  await db.query('TRUNCATE report_counts, report_months, pipeline_counts, due_counts, due_months');
+  await db.query(`CREATE TEMP TABLE recount ON COMMIT DROP AS SELECT * FROM counter_recount()`);
+  await db.query(`INSERT INTO report_counts (organization_id, kind, day, n) SELECT organization_id, k1, k2::date, n FROM recount WHERE tbl = 'report_counts'`);
+  await db.query(`INSERT INTO report_months (organization_id, kind, month, n) SELECT organization_id, k1, k2::date, n FROM recount WHERE tbl = 'report_months'`);
+  await db.query(`INSERT INTO pipeline_counts (organization_id, type, step, n) SELECT organization_id, k1, k2, n FROM recount WHERE tbl = 'pipeline_counts'`);
+  await db.query(`INSERT INTO due_counts (organization_id, type, late, due_on, n) SELECT organization_id, k1, k2::boolean, k3::date, n FROM recount WHERE tbl = 'due_counts'`);
+  await db.query(`INSERT INTO due_months (organization_id, type, late, month, n) SELECT organization_id, k1, k2::boolean, k3::date, n FROM recount WHERE tbl = 'due_months'`);
 }

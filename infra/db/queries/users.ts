@@ -92,14 +92,21 @@ export async function insertApiToken(db: Queryable, t: { userId: string; name: s
   return rows[0]!.id;
 }
 
-export async function findUserByTokenHash(db: Queryable, tokenHash: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ userId: string }>(
-    `UPDATE api_tokens t SET last_used_at = now() FROM users u
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.active
-      RETURNING t.user_id AS "userId"`,
-    [tokenHash],
-  );
-  return rows[0]?.userId;
+/** The active user holding this unrevoked token, in one round trip (every API request asks). */
+export async function findUserByTokenHash(db: Queryable, tokenHash: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>({
+    name: 'find-user-by-token',
+    // last_used_at to the minute: a read-only request then writes (and waits for a WAL flush) once a minute.
+    text: `WITH t AS (
+       SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+     ), touched AS (
+       UPDATE api_tokens a SET last_used_at = now() FROM t
+        WHERE a.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')
+     )
+     SELECT ${USER_COLUMNS} FROM users u JOIN t ON t.user_id = u.id WHERE u.active`,
+    values: [tokenHash],
+  });
+  return rows[0];
 }
 
 export async function listApiTokens(db: Queryable, userId: string) {
