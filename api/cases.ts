@@ -28,6 +28,7 @@ import {
   type CaseView,
   type EstablishmentStepData,
   type SignActor,
+  type ImportedStep,
   type StepData,
   attachHostCellUpdate,
   establishmentStatusQuery,
@@ -51,6 +52,9 @@ export interface OpenAdmissionInput {
   readonly person: { readonly fullName: string; readonly dateOfBirth: string };
   /** Imports only (not the API): a case id derived from the row, so a re-import cannot start it twice. */
   readonly caseId?: string;
+  /** In-flight import: the day the case was opened on paper, and the steps signed since (in order). */
+  readonly openedOn?: string | undefined;
+  readonly history?: ReadonlyArray<{ readonly signedOn: string; readonly data: StepData }> | undefined;
 }
 
 export interface CaseDetail extends q.CaseRow {
@@ -227,8 +231,43 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       // The person is reference data and is stored first (committed): the workflow's activity refers to it.
       const personId = await q.insertPerson(pool, { ...input.person, organizationId: org.id });
       const caseId = input.caseId ?? randomUUID();
+      const chain = (await chainOf(org.id))!;
+      // An imported history: filled in as a live sign-off is, its decision numbers reserved like theirs.
+      const reservations: Array<Parameters<typeof q.reserveDecisionNumber>[1]> = [];
+      let history: ImportedStep[] | undefined;
+      try {
+        if (input.history?.length) {
+          history = [];
+          for (const [i, h] of input.history.entries()) {
+            const data = await enrich({ personId } as q.CaseRow, h.data);
+            if (data.step === 'decision' || data.step === 'recognition-decision') {
+              const r = { organizationId: chain.competent.organizationId, year: Number(data.issuedOn.slice(0, 4)), number: data.number, caseId, step: data.step };
+              if (!(await q.reserveDecisionNumber(pool, r))) {
+                throw new HttpError(409, 'conflict', `history.${i}.number: ${r.number} is already used by another decision of this body in ${r.year}`, [
+                  { field: `history.${i}.number`, rule: 'unique', message: 'is already used by another decision of this body that year' },
+                ]);
+              }
+              reservations.push(r);
+            }
+            history.push({ signedOn: h.signedOn, data });
+          }
+        }
+      } catch (err) {
+        for (const r of reservations) await q.releaseDecisionNumber(pool, r).catch(() => undefined);
+        await q.deleteUnreferencedPerson(pool, personId).catch(() => undefined);
+        throw err;
+      }
       const args: [AdmissionInput] = [
-        { caseId, organizationId: org.id, personId, ruleSet: CURRENT_RULE_SET, openedBy: actorOf(p), chain: (await chainOf(org.id))!, workWeek: org.workWeek },
+        {
+          caseId,
+          organizationId: org.id,
+          personId,
+          ruleSet: CURRENT_RULE_SET,
+          openedBy: actorOf(p),
+          chain,
+          workWeek: org.workWeek,
+          ...(history ? { history, ...(input.openedOn ? { openedOn: input.openedOn } : {}) } : {}),
+        },
       ];
       const start = new WithStartWorkflowOperation<typeof admissionWorkflow>('admissionWorkflow', {
         workflowId: caseWorkflowId('admission', caseId),
@@ -244,7 +283,13 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
           () => true,
           () => false,
         );
-        if (!started) await q.deleteUnreferencedPerson(pool, personId).catch(() => undefined);
+        // An imported history the workflow refused leaves nothing: no case, no person, no numbers.
+        const refused = history !== undefined && !(await q.getCase(pool, caseId));
+        if (!started || refused) await q.deleteUnreferencedPerson(pool, personId).catch(() => undefined);
+        if (refused) for (const r of reservations) await q.releaseDecisionNumber(pool, r).catch(() => undefined);
+        const known = err instanceof HttpError ? err : undefined;
+        const index = known && /^history\.(\d+)/.exec(known.message)?.[1];
+        if (known && index !== undefined) throw new HttpError(422, known.code, known.message, [{ field: `history.${index}`, rule: 'procedure', message: known.message.replace(/^history\.\d+ ?/, '') }]);
         throw err;
       }
     },

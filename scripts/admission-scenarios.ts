@@ -16,6 +16,7 @@ import { addDays } from '../workflows/calendar/dates.js';
 import { OFFICIAL_SCHEDULES } from '../workflows/calendar/official-schedules.js';
 import { vietnamDate } from '../workflows/calendar/work-calendar.js';
 import {
+  awaitCaseRecordedUpdate,
   CURRENT_RULE_SET,
   holdCaseUpdate,
   recordMemberTransferUpdate,
@@ -25,6 +26,7 @@ import {
   signStepUpdate,
   withdrawCaseUpdate,
   type SignActor,
+  type ImportedStep,
   type StepData,
   type VoteCount,
 } from '../workflows/definitions.js';
@@ -218,6 +220,34 @@ async function driveEstablishment(s: ScenarioEnv, h: WorkflowHandle<typeof cellE
   await sign({ step: 'announcement', heldOn: await today() });
 }
 
+/** The paper trail of a candidate admitted on 15/03/2024 (ceremony 10/04/2024); `votesFor` of 9 at the cell vote. */
+function paperHistory(votesFor: number): ImportedStep[] {
+  return [
+    { signedOn: '2023-09-04', data: { step: 'source', helperPersonId: randomUUID() } },
+    { signedOn: '2023-10-20', data: { step: 'awareness-course', certificateIssuedOn: '2023-10-18' } },
+    { signedOn: '2023-11-06', data: { step: 'application', receivedOn: '2023-11-06', biographySealedOn: '2023-11-06' } },
+    { signedOn: '2023-12-08', data: { step: 'verification', completedOn: '2023-12-08', result: 'clear' } },
+    {
+      signedOn: '2024-01-05',
+      data: { step: 'introduction', introducedOn: '2024-01-05', introducers: [{ personId: randomUUID(), official: true, coWorkingMonths: 24 }, { personId: randomUUID(), official: true, coWorkingMonths: 24 }], unionResolution: null },
+    },
+    { signedOn: '2024-01-19', data: { step: 'opinions', summarizedOn: '2024-01-19' } },
+    { signedOn: '2024-01-26', data: { step: 'cell-vote', vote: vote('2024-01-26', votesFor), candidateAgeMonths: 340 } },
+    { signedOn: '2024-03-18', data: { step: 'decision', decided: 'admit', number: '41-QĐ/ĐUKKT', issuedOn: '2024-03-15', receivedByCellOn: '2024-03-18' } },
+    { signedOn: '2024-04-10', data: { step: 'ceremony', heldOn: '2024-04-10', helperPersonId: randomUUID() } },
+    { signedOn: '2024-06-14', data: { step: 'probation', newMemberCourseOn: '2024-06-14' } },
+  ];
+}
+
+async function startImported(s: ScenarioEnv, history: ImportedStep[]): Promise<WorkflowHandle<typeof admissionWorkflow>> {
+  const caseId = randomUUID();
+  return s.env.client.workflow.start<typeof admissionWorkflow>('admissionWorkflow', {
+    taskQueue: s.taskQueue,
+    workflowId: `admission:${caseId}`,
+    args: [{ caseId, organizationId: GRASSROOTS_CELL.cell.organizationId, personId: randomUUID(), ruleSet: CURRENT_RULE_SET, chain: GRASSROOTS_CELL, searchAttributes: false, openedOn: '2023-09-01', history, openedBy: { userId: staff.userId, ip: null } }],
+  });
+}
+
 /** The canonical scenarios, each ending with the workflow closed. */
 export const SCENARIOS: Record<string, (s: ScenarioEnv) => Promise<WorkflowHandle>> = {
   'establishment-v1-full-path': async (s) => {
@@ -283,6 +313,19 @@ export const SCENARIOS: Record<string, (s: ScenarioEnv) => Promise<WorkflowHandl
     await driveEstablishment(s, h, true);
     return h;
   },
+  // In-flight import: a paper case admitted in 2024, its probation over: recognised live.
+  'admission-v5-imported-then-recognized': async (s) => {
+    const h = await startImported(s, paperHistory(7));
+    await h.executeUpdate(awaitCaseRecordedUpdate);
+    const r = vietnamDate(await s.env.currentTimeMs());
+    const sign = (data: StepData, actor = staff) => h.executeUpdate(signStepUpdate, { args: [{ data, actor }] });
+    await sign({ step: 'recognition-review', selfReviewOn: r, helperAssessmentOn: r, opinionsOn: r });
+    await sign({ step: 'recognition-cell-vote', vote: vote(r, 8), proposal: 'recognize' }, cell);
+    await sign({ step: 'recognition-decision', decided: 'recognize', number: '70-QĐ/ĐUKKT', issuedOn: r }, competent);
+    return h;
+  },
+  // A paper history whose cell vote missed two thirds: refused whole, nothing recorded.
+  'admission-v5-imported-refused': async (s) => startImported(s, paperHistory(5)),
   'admission-v2-hold-resume-then-withdrawn': async (s) => {
     const h = await startCase(s);
     await drive(s, h, 'cell-vote', { hold: true });

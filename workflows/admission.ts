@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { addMonths, toDayNumber, type IsoDate } from './calendar/dates.js';
+import { addMonths, fromDayNumber, toDayNumber, type IsoDate } from './calendar/dates.js';
 import { vietnamDate } from './calendar/work-calendar.js';
 import { admissionWorkflowV1 } from './admission-v1.js';
 import { assertSigner, assertStepData, RuleError, votePasses } from './admission-rules.js';
@@ -33,6 +33,8 @@ import {
   type CaseFacts,
   type CaseSnapshot,
   type CaseStatus,
+  type ImportedStep,
+  type SignActor,
   type SignStepInput,
   type StepData,
   type StepRecord,
@@ -102,7 +104,13 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   if (!patched('admission-full-procedure') || !input.chain) return admissionWorkflowV1(input);
   const log = new CaseLog(input.caseId);
   const deadlines = new Deadlines(input.workWeek);
-  const today = () => vietnamDate(Date.now());
+  /** Set while an imported history is applied: the day of the step being applied. */
+  let clock: IsoDate | null = null;
+  const today = (): IsoDate => clock ?? vietnamDate(Date.now());
+  /** An imported history that broke a rule: the case is refused whole. */
+  let importFailure: { readonly index: number; readonly message: string } | null = null;
+  /** Membership changes of an imported history wait until the whole history has been accepted. */
+  let deferredMemberships: Array<Parameters<typeof membership.recordMembership>[0]> | null = null;
 
   let chain: ApprovalChain = input.chain;
   // Escalations go to the body that signs the open step (as the chain stands when the rung fires).
@@ -143,6 +151,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   const reject = refuse;
   const assertOpen = () => {
     if (status !== 'open' || queue.has('withdraw')) reject(FailureTypes.caseClosed, `the case is ${status === 'open' ? 'being withdrawn' : status}`);
+    if (input.history?.length && !recorded) reject(FailureTypes.wrongStep, 'the case is still being opened: its paper history is being applied');
   };
   const rule = checkRule;
 
@@ -164,7 +173,8 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   setHandler(caseStatusQuery, snapshot);
   setHandler(calendarChangedSignal, () => deadlines.markStale());
   setHandler(awaitCaseRecordedUpdate, async () => {
-    await condition(() => recorded);
+    await condition(() => recorded || importFailure !== null);
+    if (importFailure) refuse(FailureTypes.ruleViolated, importFailure.message, [{ field: `history.${importFailure.index}` }]);
     return snapshot();
   });
   setHandler(signStepUpdate, (s) => enqueue({ kind: 'sign', input: s }), { validator: validateSignOff });
@@ -390,7 +400,12 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     record.completedOn = today();
     record.completedBy = s.actor.userId || null;
     record.outcome = outcome;
-    log.stage({ kind: 'step-completed', step: step!, data: { ...data, outcome }, actor: { userId: s.actor.userId, ip: s.actor.ip } });
+    log.stage({ kind: 'step-completed', step: step!, data: { ...data, outcome, ...(clock ? { imported: true } : {}) }, actor: { userId: s.actor.userId, ip: s.actor.ip } });
+  };
+
+  const recordMembership = async (m: Parameters<typeof membership.recordMembership>[0]) => {
+    if (deferredMemberships) deferredMemberships.push(m);
+    else await membership.recordMembership(m);
   };
 
   /** What a cell vote leads to: checked in this order (certificate age, file age, then the 2/3 rule). */
@@ -532,7 +547,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
         facts.decisionReceivedOn = d.receivedByCellOn;
         await completed(s, 'admitted', { number: d.number, issuedOn: d.issuedOn, receivedByCellOn: d.receivedByCellOn });
         // Party age counts from the date of the admission decision.
-        await membership.recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'probationary', admittedOn: d.issuedOn });
+        await recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'probationary', admittedOn: d.issuedOn });
         return 'ceremony';
       case 'ceremony':
         facts.ceremonyOn = d.heldOn;
@@ -564,20 +579,70 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
         facts.recognitionNumber = d.number;
         if (d.decided === 'strike-off') {
           await completed(s, 'struck-off', { number: d.number, issuedOn: d.issuedOn });
-          await membership.recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'struck-off' });
+          await recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'struck-off' });
           await close('struck-off', 'struck off the list of probationary members', actor);
           return null;
         }
         // Late meetings do not hurt the member: full membership dates from the end of probation.
         facts.fullMemberOn = facts.probationEndsOn;
         await completed(s, 'recognized', { number: d.number, issuedOn: d.issuedOn, fullMemberOn: facts.fullMemberOn });
-        await membership.recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'full', fullMemberOn: facts.fullMemberOn });
+        await recordMembership({ caseId: input.caseId, personId: input.personId, memberStatus: 'full', fullMemberOn: facts.fullMemberOn });
         await close('completed', 'recognised as a full member', actor);
         return null;
     }
   };
 
+  /**
+   * Applies an imported history on its own dates, by the rules a live sign-off meets (papers were issued
+   * on paper then, so none are issued now). Returns the first problem, or null when all of it holds.
+   */
+  const applyHistory = async (history: readonly ImportedStep[]): Promise<{ index: number; message: string } | null> => {
+    const importer: SignActor = { userId: input.openedBy?.userId ?? '', ip: input.openedBy?.ip ?? null, staff: true, bodies: [] };
+    const realToday = vietnamDate(Date.now());
+    for (const [index, h] of history.entries()) {
+      const at = `history.${index} (${h.data?.step})`;
+      if (typeof h.signedOn !== 'string' || h.signedOn < clock! || h.signedOn > realToday) {
+        return { index, message: `${at}: signedOn ${h.signedOn} must fall between the step before it (${clock}) and today` };
+      }
+      // Probation ends by itself, twelve months after the ceremony; the recognition steps come after it.
+      if (step === 'probation' && h.data.step !== 'probation') {
+        if (h.signedOn <= facts.probationEndsOn!) return { index, message: `${at}: signed before the probation ends on ${facts.probationEndsOn}` };
+        clock = fromDayNumber(toDayNumber(facts.probationEndsOn!) + 1);
+        current()!.completedOn = clock;
+        current()!.outcome = 'ended';
+        log.stage({ kind: 'step-completed', step: 'probation', data: { probationEndsOn: facts.probationEndsOn, outcome: 'ended', imported: true }, actor: null });
+        await enter('recognition-review');
+      }
+      const on: IsoDate = h.signedOn;
+      clock = on;
+      if (h.data.step === 'probation' && COURSE_STEPS.has(step)) {
+        facts.newMemberCourseOn = h.data.newMemberCourseOn;
+        await note('new-member-course', { newMemberCourseOn: facts.newMemberCourseOn, imported: true }, input.openedBy ?? null);
+        continue;
+      }
+      if (h.data.step !== step) return { index, message: `${at}: the case is at step ${step} then, not ${h.data.step}` };
+      try {
+        assertStepData(h.data, { today: on, facts, candidatePersonId: input.personId, over60 });
+      } catch (err) {
+        if (err instanceof RuleError) return { index, message: `${at}: ${err.message}` };
+        throw err;
+      }
+      const from = step;
+      const next = await apply({ data: h.data, actor: importer });
+      if (next === null) return index === history.length - 1 ? null : { index: index + 1, message: `history.${index + 1}: the case closed at the step before` };
+      if (next !== 'probation' || from !== 'probation') await enter(next);
+    }
+    return null;
+  };
+
   // ---- the path --------------------------------------------------------------------------------------
+  const history = input.history ?? [];
+  if (history.length) {
+    // Everything the history writes is held back until all of it has passed the rules.
+    clock = input.openedOn ?? history[0]!.signedOn;
+    log.hold(() => today());
+    deferredMemberships = [];
+  }
   await log.write({
     kind: 'case-opened',
     workflowId: workflowInfo().workflowId,
@@ -589,10 +654,23 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     actor: input.openedBy ?? null,
   });
   steps.push({ step: 'source', enteredOn: today(), dueOn: null });
+  if (history.length) {
+    importFailure = await applyHistory(history);
+    if (importFailure) {
+      // Refused whole: nothing was written; the update that started the case answers with the reason.
+      await condition(allHandlersFinished);
+      return snapshot();
+    }
+    await log.release();
+    for (const m of deferredMemberships!) await membership.recordMembership(m);
+    deferredMemberships = null;
+    clock = null;
+  }
   recorded = true;
   await searchAttributes();
 
-  for (;;) {
+  // An imported history may end with the case closed (a refusal, a recognition): then there is nothing to wait for.
+  while (status === 'open') {
     const s = step as AdmissionStep;
     let outcome: Awaited<ReturnType<typeof waitForStep>>;
     if (s === 'probation') {

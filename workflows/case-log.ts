@@ -11,13 +11,32 @@ type Unnumbered<E> = E extends CaseEvent ? Omit<E, 'seq' | 'caseId' | 'at'> : ne
 export class CaseLog {
   private seq = 0;
   private staged: CaseEvent[] = [];
+  private held = false;
+  /** The time events are stamped with: workflow time, or (an imported history) the day they happened. */
+  private stamp: () => string = () => new Date().toISOString();
 
   constructor(private readonly caseId: string) {}
+
+  /**
+   * Keeps everything staged until `release()` (an imported history: all of it, or nothing), stamping the
+   * events with `day()` (08:00 in Vietnam that day) instead of workflow time.
+   */
+  hold(day: () => string): void {
+    this.held = true;
+    this.stamp = () => `${day()}T01:00:00.000Z`;
+  }
+
+  /** Back to stamping with workflow time; writes what was held (one activity call). */
+  async release(): Promise<void> {
+    this.held = false;
+    this.stamp = () => new Date().toISOString();
+    await this.flush();
+  }
 
   /** Numbers an event now and writes it with the next `flush()`: one activity per transition. */
   stage(event: Unnumbered<CaseEvent>): void {
     this.seq += 1;
-    this.staged.push({ ...event, caseId: this.caseId, seq: this.seq, at: new Date().toISOString() } as CaseEvent);
+    this.staged.push({ ...event, caseId: this.caseId, seq: this.seq, at: this.stamp() } as CaseEvent);
   }
 
   /** Stages one more event and writes everything staged (one activity call). */
@@ -28,7 +47,7 @@ export class CaseLog {
 
   /** Writes the staged events in one activity call, in order. */
   async flush(): Promise<void> {
-    if (this.staged.length === 0) return;
+    if (this.staged.length === 0 || this.held) return;
     const events = this.staged;
     this.staged = [];
     await readModel.recordCaseEvents(events);

@@ -92,6 +92,20 @@ export interface AdmissionInput {
    * register them); lists then rely on the Postgres read model alone. Default true.
    */
   readonly searchAttributes?: boolean;
+  /**
+   * A case brought in from paper (in-flight import): the steps already signed, in order, each with the day
+   * it was signed. They are applied by the same rules on their own dates before the case goes on; one that
+   * breaks a rule refuses the whole case (nothing is recorded).
+   */
+  readonly history?: readonly ImportedStep[];
+  /** With `history`: the day the case was opened on paper. */
+  readonly openedOn?: string;
+}
+
+export interface ImportedStep {
+  readonly data: StepData;
+  /** YYYY-MM-DD: the day the step was signed (the next step began that day). */
+  readonly signedOn: string;
 }
 
 export interface CaseSnapshot {

@@ -24,6 +24,25 @@ const CreateAdmission = z.strictObject({
     { fullName: line(200), dateOfBirth: isoDate({ min: `${MIN_BIRTH_YEAR}-01-01`, max: 'today' }) },
     { error: 'must be an object with fullName and dateOfBirth' },
   ),
+  // In-flight import: the steps already signed on paper, in order; each is a sign-off body with its step
+  // and the day it was signed. Checked here for shape, by the workflow for the procedure.
+  openedOn: isoDate({ min: '1990-01-01', max: 'today' }).optional(),
+  history: z
+    .array(z.looseObject({ step: z.enum(ADMISSION_STEPS, { error: 'must be a step of an admission case, such as cell-vote' }), signedOn: isoDate({ min: '1990-01-01', max: 'today' }) }), {
+      error: 'must be a list of { step, signedOn, …the step’s sign-off fields }',
+    })
+    .max(40, 'must have at most 40 steps')
+    .superRefine((items, ctx) => {
+      items.forEach((item, i) => {
+        const { step, signedOn: _on, ...body } = item;
+        const parsed = STEP_BODIES[step].safeParse(body);
+        if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [i, ...issue.path] } as z.core.$ZodRawIssue);
+      });
+    })
+    .transform((items) =>
+      items.map(({ step, signedOn, ...body }) => ({ signedOn, data: stepData(step, STEP_BODIES[step].parse(body) as Record<string, unknown>) })),
+    )
+    .optional(),
 });
 const CreateEstablishment = z.strictObject({ type: z.literal('cell-establishment'), organizationId: uuid, enterpriseId: uuid });
 const CreateCaseBody = z.discriminatedUnion('type', [CreateAdmission, CreateEstablishment], { error: 'type must be "admission" or "cell-establishment"' });
@@ -160,6 +179,12 @@ const SignOffParamsDoc = StepParams.extend({
 });
 const tags = ['Cases'];
 
+/** A sign-off body as the workflow takes it; the server fills what it knows better (the candidate's age at the vote, the introducers' status). */
+function stepData(step: AdmissionStep, body: Record<string, unknown>): StepData {
+  const data = { step, ...body, ...(step === 'introduction' ? { introducers: (body.introducers as Array<object>).map((i) => ({ ...i, official: false })) } : {}) };
+  return (step === 'cell-vote' ? { ...data, candidateAgeMonths: 0 } : data) as StepData;
+}
+
 export function caseRoutes(cases: CaseService, documents: DocumentService): RouteDef[] {
   const id = (params: unknown) => parse(CaseIdParams, params, 'path').id;
   const caseAction = (
@@ -192,7 +217,7 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
         const body = parse(CreateCaseBody, req.body, 'body');
         const snapshot =
           body.type === 'admission'
-            ? await cases.openAdmission(principal(req), { organizationId: body.organizationId, person: body.person })
+            ? await cases.openAdmission(principal(req), { organizationId: body.organizationId, person: body.person, openedOn: body.openedOn, history: body.history })
             : await cases.openEstablishment(principal(req), { organizationId: body.organizationId, enterpriseId: body.enterpriseId });
         res.status(201).location(`/api/v1/cases/${snapshot.caseId}`).json(snapshot);
       },
@@ -268,9 +293,7 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
         }
         const { step } = parse(AdmissionStepName, { step: stepName }, 'path');
         const body = parse(STEP_BODIES[step] as z.ZodType<Record<string, unknown>>, req.body, 'body');
-        const data = { step, ...body, ...(step === 'introduction' ? { introducers: (body.introducers as Array<object>).map((i) => ({ ...i, official: false })) } : {}) };
-        // The server fills what it knows better: the candidate's age at the vote, the introducers' status.
-        res.json(await cases.sign(principal(req), caseId, (step === 'cell-vote' ? { ...data, candidateAgeMonths: 0 } : data) as StepData));
+        res.json(await cases.sign(principal(req), caseId, stepData(step, body)));
       },
     },
     caseAction('/:id/member-transfers', 'cases.drive', { summary: "Cell establishment: record a member's transfer into the enterprise", body: TransferMemberBody }, (req, caseId) =>

@@ -18,3 +18,7 @@ CREATE TABLE import_jobs (
   finished_at   timestamptz
 );
 CREATE INDEX import_jobs_user_idx ON import_jobs (created_by, created_at DESC);
+
+-- A case imported from paper reserves its decision numbers before its workflow writes the case row (and
+-- releases them if the workflow refuses the history): the reservation may come first.
+ALTER TABLE decision_numbers DROP CONSTRAINT decision_numbers_case_id_fkey;
