@@ -163,6 +163,10 @@ function toHttpError(err: unknown): HttpError | undefined {
     const field = UNIQUE_FIELDS[pgError.constraint ?? ''] ?? '(body)';
     return new HttpError(409, 'conflict', `${field}: is already used`, [{ field, rule: 'unique', message: 'is already used' }]);
   }
+  // A value Postgres cannot take (class 22: data exception) came from the request: the caller's to fix.
+  if (typeof pgError?.code === 'string' && pgError.code.startsWith('22')) {
+    return new HttpError(400, 'invalid_input', 'A value in the request is out of range or malformed', [{ field: '(request)', rule: 'data', message: 'has a value out of range or malformed' }]);
+  }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new HttpError(e.status, 'bad_request', e.message ?? 'Bad request');
   }

@@ -229,9 +229,16 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         ]);
       }
       // The person is reference data and is stored first (committed): the workflow's activity refers to it.
+      const chain = (await chainOf(org.id))!;
+      if (input.history?.length) {
+        // A paper history carries the decisions of the committee that decides: its staff (or an admin) brings it in.
+        const competent = await getOrganization(pool, chain.competent.organizationId);
+        if (!competent || !canManage(p, competent.path)) {
+          throw new HttpError(403, 'forbidden', 'history: a case with its paper history is imported by the organizing staff of the committee that decides admissions for this cell');
+        }
+      }
       const personId = await q.insertPerson(pool, { ...input.person, organizationId: org.id });
       const caseId = input.caseId ?? randomUUID();
-      const chain = (await chainOf(org.id))!;
       // An imported history: filled in as a live sign-off is, its decision numbers reserved like theirs.
       const reservations: Array<Parameters<typeof q.reserveDecisionNumber>[1]> = [];
       let history: ImportedStep[] | undefined;
@@ -283,8 +290,9 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
           () => true,
           () => false,
         );
-        // An imported history the workflow refused leaves nothing: no case, no person, no numbers.
-        const refused = history !== undefined && !(await q.getCase(pool, caseId));
+        // An imported history the workflow refused (its own answer, naming history.N) leaves nothing: no
+        // case, no person, no numbers. Any other failure may leave a running workflow: keep what it needs.
+        const refused = history !== undefined && err instanceof HttpError && err.status === 422 && /^history\.\d+/.test(err.message) && !(await q.getCase(pool, caseId));
         if (!started || refused) await q.deleteUnreferencedPerson(pool, personId).catch(() => undefined);
         if (refused) for (const r of reservations) await q.releaseDecisionNumber(pool, r).catch(() => undefined);
         const known = err instanceof HttpError ? err : undefined;
@@ -561,7 +569,7 @@ function decodeCursor(cursor: string, sort: q.CaseSort): { key: string; id: stri
   // A date, or a timestamp as Postgres prints it; anything else would fail the cast (a forged cursor).
   const keyOk =
     typeof key === 'string' &&
-    (key === 'infinity' || (/^\d{4}-\d{2}-\d{2}( \d{2}:[0-5]\d:[0-5]\d(\.\d{1,6})?[+-]\d{2}(:\d{2})?)?$/.test(key) && isCalendarDate(key.slice(0, 10)) && Number(key.slice(11, 13) || 0) < 24));
+    (key === 'infinity' || (/^\d{4}-\d{2}-\d{2}( \d{2}:[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-4])(:[0-5]\d)?)?$/.test(key) && isCalendarDate(key.slice(0, 10)) && Number(key.slice(11, 13) || 0) < 24));
   if (typeof s === 'string' && keyOk && typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) {
     if (s !== sort) {
       throw new HttpError(400, 'validation_failed', `after: belongs to the order ${s}, not ${sort}: start again from the first page`, [

@@ -73,7 +73,9 @@ async function toFile(name: string, sheet: string, columns: Column[], rows: Cell
   const header = columns.map((c) => c[lang]);
   if (format === 'csv') {
     // The BOM makes Excel open the file as UTF-8 (Vietnamese names intact).
-    const text = stringify([header, ...rows.map((r) => r.map((v) => (v === null ? '' : v)))], { bom: true });
+    // A text cell a spreadsheet would read as a formula (= + - @, tab, CR) is quoted with a leading '.
+    const cell = (v: Cell) => (v === null ? '' : typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+    const text = stringify([header, ...rows.map((r) => r.map(cell))], { bom: true });
     return { filename: `${name}.csv`, contentType: 'text/csv; charset=utf-8', body: Buffer.from(text, 'utf8') };
   }
   const book = new ExcelJS.Workbook();

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Pool } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
 import { appendAudit } from '../infra/db/queries/audit.js';
-import { canManage, canRead, isAdmin, readScope, type Principal } from './auth/policy.js';
+import { canManage, canRead, canWriteEnterprises, isAdmin, readScope, type Principal } from './auth/policy.js';
 import type { CaseService } from './cases.js';
 import { HttpError, notFound } from './http-errors.js';
 import { isoDate, line } from './validation.js';
@@ -145,6 +145,7 @@ export function createImportService(deps: { pool: Pool; cases: CaseService }): I
   }
 
   async function checkRows(p: Principal, kind: ImportKind, csv: string): Promise<{ report: ImportReport; rows: CheckedRow[] }> {
+    if (kind === 'enterprises' && !canWriteEnterprises(p)) throw new HttpError(403, 'forbidden', 'Only organizers and admins record enterprises');
     let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
     try {
       records = parseCsv(csv.replace(/^\uFEFF/, ''), {
@@ -238,8 +239,8 @@ export function createImportService(deps: { pool: Pool; cases: CaseService }): I
     const keys = rows.flatMap((r) => (r.enterprise ? [r.enterprise.key] : []));
     const { rows: found } = await pool.query<{ key: string; id: string }>(
       `SELECT DISTINCT ON (k.key) k.key, e.id FROM unnest($1::text[]) AS k(key)
-         JOIN enterprises e ON (k.key LIKE 'enterprise|tax|%' AND e.tax_code = substr(k.key, 15))
-                            OR (k.key LIKE 'enterprise|name|%' AND e.search_name = substr(k.key, 17))
+         JOIN enterprises e ON (k.key LIKE 'enterprise|tax|%' AND e.tax_code = substr(k.key, length('enterprise|tax|') + 1))
+                            OR (k.key LIKE 'enterprise|name|%' AND e.search_name = substr(k.key, length('enterprise|name|') + 1))
         ORDER BY k.key, e.created_at`,
       [keys],
     );

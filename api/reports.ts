@@ -71,6 +71,9 @@ export interface ProgressReport {
   readonly children: Array<{ readonly id: string; readonly name: string; readonly kind: string; readonly admissions: Progress; readonly organizations: Progress }>;
 }
 
+const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
+const dayAfter = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
 /** A span of days as the whole months inside it and the ragged days at either end. */
 export function monthsAndDays(from: string, to: string): { months: string[]; days: Array<{ from: string; to: string }> } {
   const iso = (d: Date) => d.toISOString().slice(0, 10);
@@ -200,10 +203,11 @@ export function createReportService(deps: { pool: Pool }): ReportService {
         // Whole months from report_months; the ragged days at the ends (at most two ranges) from report_counts.
         pool.query<{ organizationId: string; kind: string; n: number }>(
           `SELECT organization_id AS "organizationId", kind, sum(n)::int AS n FROM (
-             SELECT organization_id, kind, n FROM report_months WHERE organization_id = ANY($1::uuid[]) AND kind = ANY($2::text[]) AND month = ANY($3::date[])
-             ${span.days.map((_, i) => `UNION ALL SELECT organization_id, kind, n FROM report_counts WHERE organization_id = ANY($1::uuid[]) AND kind = ANY($2::text[]) AND day BETWEEN $${4 + 2 * i} AND $${5 + 2 * i}`).join('\n')}
+             SELECT organization_id, kind, n FROM report_months WHERE organization_id = ANY($1::uuid[]) AND kind = ANY($2::text[]) AND month BETWEEN $3 AND $4
+             ${span.days.map((_, i) => `UNION ALL SELECT organization_id, kind, n FROM report_counts WHERE organization_id = ANY($1::uuid[]) AND kind = ANY($2::text[]) AND day BETWEEN $${5 + 2 * i} AND $${6 + 2 * i}`).join('\n')}
            ) x GROUP BY 1, 2`,
-          [reported, kinds, span.months, ...span.days.flatMap((d) => [d.from, d.to])],
+          // The whole months are consecutive: a range (an index range scan), or an empty one.
+          [reported, kinds, span.months[0] ?? '9999-01-01', span.months.at(-1) ?? '0001-01-01', ...span.days.flatMap((d) => [d.from, d.to])],
         ),
         pool.query<{ organizationId: string; kind: TargetKind; mode: string; value: number; baseMembers: number | null }>(
           `SELECT organization_id AS "organizationId", kind, mode, value::float8 AS value, base_members AS "baseMembers" FROM targets
@@ -211,18 +215,14 @@ export function createReportService(deps: { pool: Pool }): ReportService {
           [tree.map((t) => t.id), year],
         ),
         pool.query<{ type: string; step: string; n: number }>(`SELECT type, step, n FROM pipeline_counts WHERE organization_id = $1 AND n <> 0`, [org.id]),
-        // Due before a day: whole months before its month, then that month's days before it.
+        // Due before a day: whole months before its month, then that month's days before it (index ranges).
         pool.query<{ type: string; overdue: number; forecast: number }>(
-          `WITH b AS (SELECT $2::date AS overdue, $3::date + 1 AS forecast)
-           SELECT type, coalesce(sum(n) FILTER (WHERE o), 0)::int AS overdue, coalesce(sum(n) FILTER (WHERE late AND f), 0)::int AS forecast FROM (
-             SELECT type, late, n, month < date_trunc('month', b.overdue) AS o, month < date_trunc('month', b.forecast) AS f
-               FROM due_months, b WHERE organization_id = $1 AND month < greatest(date_trunc('month', b.overdue), date_trunc('month', b.forecast))
-             UNION ALL
-             SELECT type, late, n, due_on >= date_trunc('month', b.overdue) AND due_on < b.overdue, due_on >= date_trunc('month', b.forecast) AND due_on < b.forecast
-               FROM due_counts, b WHERE organization_id = $1
-                AND (due_on >= date_trunc('month', b.overdue) AND due_on < b.overdue OR due_on >= date_trunc('month', b.forecast) AND due_on < b.forecast)) x
+          `SELECT type, coalesce(sum(n) FILTER (WHERE o), 0)::int AS overdue, coalesce(sum(n) FILTER (WHERE late AND f), 0)::int AS forecast FROM (
+             SELECT type, late, n, month < $2 AS o, month < $4 AS f FROM due_months WHERE organization_id = $1 AND month < greatest($2::date, $4::date)
+             UNION ALL SELECT type, late, n, true, false FROM due_counts WHERE organization_id = $1 AND due_on >= $2 AND due_on < $3
+             UNION ALL SELECT type, late, n, false, true FROM due_counts WHERE organization_id = $1 AND due_on >= $4 AND due_on < $5) x
            GROUP BY 1`,
-          [org.id, asOf, period.to],
+          [org.id, monthOf(asOf), asOf, monthOf(dayAfter(period.to)), dayAfter(period.to)],
         ),
       ]);
 

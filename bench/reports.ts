@@ -10,14 +10,13 @@
  *   - the dashboard (progress report) at 1M vs at 10k cases (goal ≤ 1.1×).
  * Interleaved rounds; p95 of each side. Postgres: DATABASE_URL or the embedded one.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import cliProgress from 'cli-progress';
-import { createApp } from '../api/app.js';
 import { newApiToken } from '../api/auth/passwords.js';
-import { createAppDeps } from '../api/services.js';
 import { loadConfig } from '../infra/config.js';
 import { prepareDatabase } from '../infra/db/migrate.js';
 import { createPool, withTransaction, type Pool } from '../infra/db/pool.js';
@@ -40,7 +39,7 @@ const config = loadConfig();
 const server = await openDatabase({ url: config.database.url, dataDir: config.database.embeddedDataDir, port: config.database.embeddedPort });
 
 /** A database with `n` cases (loaded unless already there), an admin token and the first upper committee. */
-async function prepare(n: number): Promise<{ pool: Pool; token: string; upper: string }> {
+async function prepare(n: number): Promise<{ pool: Pool; url: string; token: string; upper: string }> {
   const name = `bench_reports_${n}`;
   await ensureDatabase(server.url, name);
   const url = new URL(server.url);
@@ -55,7 +54,7 @@ async function prepare(n: number): Promise<{ pool: Pool; token: string; upper: s
     ?? (await insertUser(pool, { username: 'bench-admin', displayName: 'Bench', email: null, passwordHash: 'x' }));
   await replaceRoles(pool, userId, [{ role: 'admin', organizationId: null, body: null }]);
   await insertApiToken(pool, { userId, name: `bench-${Date.now()}`, tokenHash });
-  return { pool, token, upper };
+  return { pool, url: url.toString(), token, upper };
 }
 
 /** The tree, people, cases and their events, in chunks with a progress bar; then the counters. */
@@ -127,13 +126,11 @@ async function load(pool: Pool, n: number): Promise<void> {
   await pool.query('VACUUM ANALYZE');
 }
 
-/** The real app over loopback (the Temporal client is never used by these reads). */
-async function serve(pool: Pool): Promise<{ url: string; close: () => Promise<void> }> {
-  const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:7233' }) });
-  const app = createApp(createAppDeps({ client, pool, taskQueue: 'bench', session: { secret: 'b'.repeat(40), secureCookies: false, trustProxy: false } }));
-  const srv = app.listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, close: () => new Promise((r) => srv.close(() => r())) };
+/** The real app in its own process, over loopback (as deployed: the benchmark's client is not in its event loop). */
+async function serve(db: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/api-server.ts', import.meta.url)), db], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = String((await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next()).value);
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => (child.once('exit', () => r()), child.stdin!.end())) };
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -174,8 +171,8 @@ async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>): Pr
 
 const big = await prepare(BIG);
 const small = await prepare(SMALL);
-const bigApi = await serve(big.pool);
-const smallApi = await serve(small.pool);
+const bigApi = await serve(big.url);
+const smallApi = await serve(small.url);
 console.log(`databases: ${BIG.toLocaleString('en')} and ${SMALL.toLocaleString('en')} cases; ${SAMPLES * ROUNDS} timed requests per figure`);
 
 // 1. The list: API vs the same statement raw, for a few common queries.

@@ -101,6 +101,8 @@ describe('case search: accent-insensitive names, filters, keyset pages', () => {
     const other = await as('GET', `/api/v1/cases?organizationId=${org.upper}&limit=1&sort=-openedAt&after=${first.body.nextCursor}`);
     expect(other.status).toBe(400);
     expect(other.body.error.fields[0]).toMatchObject({ field: 'after', rule: 'cursor_sort' });
+    const offset = Buffer.from(JSON.stringify(['-openedAt', '2026-01-01 10:00:00+16', randomUUID()])).toString('base64url');
+    expect((await as('GET', `/api/v1/cases?after=${offset}`)).status).toBe(400);
     const forged = Buffer.from(JSON.stringify(['dueOn', "2026-01-01'; DROP TABLE cases; --", randomUUID()])).toString('base64url');
     const res = await as('GET', `/api/v1/cases?sort=dueOn&after=${forged}`);
     expect(res.status).toBe(400);

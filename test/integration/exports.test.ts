@@ -26,6 +26,7 @@ describe('exports: the case list and a progress report as CSV and .xlsx', () => 
     for (const [name, o, day] of [['Nguyễn Thị Ánh', org.cell, '2024-02-02'], ['Trần Văn Đức', org.cell, '2024-03-03'], ['Lê Thị Hằng', org.cell2, '2024-03-04']] as const) {
       await (await CaseWriter.open(pool, { organizationId: o, personName: name })).admit(day);
     }
+    await CaseWriter.open(pool, { organizationId: org.cell2, personName: '=HYPERLINK("http://x.example","Bấm")', at: '2020-01-01T01:00:00Z' });
     const open = await CaseWriter.open(pool, { organizationId: org.cell2, personName: 'Phạm Quốc Việt' });
     await open.enter('cell-vote', '2024-01-15');
   });
@@ -39,12 +40,13 @@ describe('exports: the case list and a progress report as CSV and .xlsx', () => 
     expect(res.body.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const rows = parseCsv(res.body.toString('utf8').slice(1)) as string[][];
     expect(rows[0]!.slice(0, 5)).toEqual(['Mã hồ sơ', 'Loại', 'Họ tên / Doanh nghiệp', 'Tổ chức đảng', 'Bước hiện tại']);
-    expect(rows.slice(1).map((r) => r[2])).toEqual(['Nguyễn Thị Ánh', 'Trần Văn Đức', 'Lê Thị Hằng', 'Phạm Quốc Việt']);
+    // A name a spreadsheet would run as a formula is written as text.
+    expect(rows.slice(1).map((r) => r[2])).toEqual(['\'=HYPERLINK("http://x.example","Bấm")', 'Nguyễn Thị Ánh', 'Trần Văn Đức', 'Lê Thị Hằng', 'Phạm Quốc Việt']);
     const overdue = rows.find((r) => r[2] === 'Phạm Quốc Việt')!;
     expect(overdue[4]).toBe('Chi bộ xét, đề nghị kết nạp');
     expect(Number(overdue[6])).toBeGreaterThan(500); // working days since 15/01/2024
     const { rows: audit } = await stack.db.pool.query(`SELECT details FROM audit_log WHERE action = 'cases.exported' ORDER BY id DESC LIMIT 1`);
-    expect(audit[0].details).toMatchObject({ format: 'csv', rows: 4 });
+    expect(audit[0].details).toMatchObject({ format: 'csv', rows: 5 });
   });
 
   it('exports the same list as an .xlsx workbook a spreadsheet opens, in English on request', async () => {
@@ -77,7 +79,7 @@ describe('exports: the case list and a progress report as CSV and .xlsx', () => 
     const other = await createUser(stack.db.pool, 'export-viewer', [viewer(org.cell2)]);
     const res = await download(stack, other.token, `/api/v1/exports/cases?format=csv&organizationId=${org.upper}`);
     const rows = parseCsv(res.body.toString('utf8').slice(1)) as string[][];
-    expect(rows.slice(1).map((r) => r[2]).sort()).toEqual(['Lê Thị Hằng', 'Phạm Quốc Việt']);
+    expect(rows.slice(1).map((r) => r[2]).sort()).toEqual(["'=HYPERLINK(\"http://x.example\",\"Bấm\")", 'Lê Thị Hằng', 'Phạm Quốc Việt']);
     const bad = await caller(stack.baseUrl, stack.admin.token)('GET', `/api/v1/exports/cases?format=pdf`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields[0]).toMatchObject({ field: 'format' });

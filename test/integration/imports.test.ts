@@ -94,7 +94,7 @@ describe('CSV import of candidates and enterprises', () => {
     const file = [
       'name,taxCode,zone,workforce,organization',
       `Công ty TNHH Điện tử Đông Á,0201234567,KCN Nomura,1200,${org.upper}`,
-      'Công ty CP Cơ khí Hải Phòng,,KCN Đình Vũ,300,',
+      'Công ty CP Cơ khí Hải Phòng,0309876543,KCN Đình Vũ,300,',
       'Công ty TNHH Sai Mã,12345,KCN Đình Vũ,abc,', // bad tax code, bad workforce
       `Cong ty TNHH Dien tu Dong A (bản sao),0201234567,,,${org.upper}`, // same tax code as line 2
     ].join('\n');
@@ -114,6 +114,13 @@ describe('CSV import of candidates and enterprises', () => {
     const again = await upload(stack, staff.token, 'kind=enterprises', file);
     expect(again.body).toMatchObject({ toImport: 0 });
     expect(again.body.existing).toHaveLength(2);
+    const second = await upload(stack, staff.token, 'kind=enterprises&dryRun=false', file);
+    expect(second.body.total).toBe(0);
+    const { rows: taxed } = await stack.db.pool.query(`SELECT count(*)::int AS n FROM enterprises WHERE tax_code = '0309876543'`);
+    expect(taxed[0].n).toBe(1);
+    // Recording enterprises is for organizers and admins.
+    const reader = await createUser(stack.db.pool, 'import-viewer', [{ role: 'viewer', organizationId: org.upper, body: null }]);
+    expect((await upload(stack, reader.token, 'kind=enterprises', file)).status).toBe(403);
   });
 
   it('imports from the command line with the same checks, once', async () => {

@@ -104,6 +104,14 @@ describe('in-flight import of paper cases', () => {
     expect(after.rows[0]).toEqual(before.rows[0]);
   });
 
+  it('lets only the staff of the deciding committee bring in a paper history (it carries its decisions)', async () => {
+    const cellStaff = caller(stack.baseUrl, (await createUser(stack.db.pool, 'ifi-cell-staff', [organizer(cellId)])).token);
+    const res = await cellStaff('POST', '/api/v1/cases', { type: 'admission', organizationId: cellId, person: { fullName: 'Ngô Văn Tự Ý', dateOfBirth: '1995-06-06' }, history: paper('decision', undefined, '44-QĐ/ĐUKKTG') });
+    expect(res.status).toBe(403);
+    // The same organizer opens cases of the cell without a history as before.
+    expect((await cellStaff('POST', '/api/v1/cases', { type: 'admission', organizationId: cellId, person: { fullName: 'Ngô Văn Mới', dateOfBirth: '1995-06-06' } })).status).toBe(201);
+  });
+
   it('keeps decision numbers unique across imported and live cases', async () => {
     const dup = await open('Đỗ Thị Trùng Số', paper('decision')); // 41-QĐ/ĐUKKTG is the first case's
     expect(dup.status).toBe(409);

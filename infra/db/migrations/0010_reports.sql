@@ -21,6 +21,7 @@ CREATE TABLE targets (
 -- on any organization reads that organization's rows only — the same few rows at 10 thousand cases or at
 -- 1 million. (An organization moving in the tree takes its totals from its old ancestors to its new ones.)
 --
+-- Each key carries its count (INCLUDE n): a report is an index-only scan once the pages are vacuumed.
 -- Counted events by day and by month (the date the event bears: a decision's issue date, a ceremony's
 -- date), e.g. 'admission-decision', 'establishment-decision'. Reports read whole months, and days only
 -- at a period's ragged ends.
@@ -29,14 +30,14 @@ CREATE TABLE report_counts (
   kind             text NOT NULL,
   day              date NOT NULL,
   n                integer NOT NULL,
-  PRIMARY KEY (organization_id, kind, day)
+  PRIMARY KEY (organization_id, kind, day) INCLUDE (n)
 );
 CREATE TABLE report_months (
   organization_id  uuid NOT NULL REFERENCES organizations (id),
   kind             text NOT NULL,
   month            date NOT NULL CHECK (extract(day FROM month) = 1),
   n                integer NOT NULL,
-  PRIMARY KEY (organization_id, kind, month)
+  PRIMARY KEY (organization_id, kind, month) INCLUDE (n)
 );
 -- Open cases by type and current step (the funnel).
 CREATE TABLE pipeline_counts (
@@ -44,7 +45,7 @@ CREATE TABLE pipeline_counts (
   type             text NOT NULL,
   step             text NOT NULL,
   n                integer NOT NULL,
-  PRIMARY KEY (organization_id, type, step)
+  PRIMARY KEY (organization_id, type, step) INCLUDE (n)
 );
 -- Open cases by type and due date of the current step (overdue = due before a day); `late`: the step is
 -- one of the last before the counted event (the forecast).
@@ -54,7 +55,8 @@ CREATE TABLE due_counts (
   late             boolean NOT NULL,
   due_on           date NOT NULL,
   n                integer NOT NULL,
-  PRIMARY KEY (organization_id, type, late, due_on)
+  -- Day first: "due before a day" is one index range, whatever the type.
+  PRIMARY KEY (organization_id, due_on, type, late) INCLUDE (n)
 );
 -- The same by month of the due date: "due before a day" reads whole months and that day's month.
 CREATE TABLE due_months (
@@ -63,7 +65,7 @@ CREATE TABLE due_months (
   late             boolean NOT NULL,
   month            date NOT NULL CHECK (extract(day FROM month) = 1),
   n                integer NOT NULL,
-  PRIMARY KEY (organization_id, type, late, month)
+  PRIMARY KEY (organization_id, month, type, late) INCLUDE (n)
 );
 
 -- The counters recomputed from case_events alone (the consistency check, and the backfill below). The
@@ -78,7 +80,9 @@ BEGIN ATOMIC
                       WHERE t.case_id = e.case_id AND t.kind = 'case-noted' AND t.data ->> 'note' = 'transfer' AND t.seq < e.seq
                       ORDER BY t.seq DESC LIMIT 1),
                     (SELECT (o.data ->> 'organizationId')::uuid FROM case_events o WHERE o.case_id = e.case_id AND o.kind = 'case-opened'),
-                    (SELECT a.organization_id FROM audit_log a WHERE a.case_id = e.case_id AND a.action = 'case.opened' ORDER BY a.id LIMIT 1)) AS org
+                    (SELECT a.organization_id FROM audit_log a WHERE a.case_id = e.case_id AND a.action = 'case.opened' ORDER BY a.id LIMIT 1),
+                    -- Cases from before both: never transferred (a transfer is an event), so where they are now.
+                    c.organization_id) AS org
       FROM case_events e JOIN cases c ON c.id = e.case_id
   ), facts AS (
     SELECT org,
@@ -99,7 +103,8 @@ BEGIN ATOMIC
              ORDER BY e.seq DESC LIMIT 1) AS due_on,
            coalesce((SELECT (t.data ->> 'to')::uuid FROM case_events t WHERE t.case_id = c.id AND t.kind = 'case-noted' AND t.data ->> 'note' = 'transfer' ORDER BY t.seq DESC LIMIT 1),
                     (SELECT (o.data ->> 'organizationId')::uuid FROM case_events o WHERE o.case_id = c.id AND o.kind = 'case-opened'),
-                    (SELECT a.organization_id FROM audit_log a WHERE a.case_id = c.id AND a.action = 'case.opened' ORDER BY a.id LIMIT 1)) AS org
+                    (SELECT a.organization_id FROM audit_log a WHERE a.case_id = c.id AND a.action = 'case.opened' ORDER BY a.id LIMIT 1),
+                    c.organization_id) AS org
       FROM cases c
      WHERE NOT EXISTS (SELECT 1 FROM case_events x WHERE x.case_id = c.id AND x.kind = 'case-closed')
   ), up AS (
@@ -129,11 +134,13 @@ BEGIN ATOMIC
 END;
 
 -- Counters for what is already in the read model.
-INSERT INTO report_counts (organization_id, kind, day, n) SELECT organization_id, k1, k2::date, n FROM counter_recount() WHERE tbl = 'report_counts';
-INSERT INTO report_months (organization_id, kind, month, n) SELECT organization_id, k1, k2::date, n FROM counter_recount() WHERE tbl = 'report_months';
-INSERT INTO pipeline_counts (organization_id, type, step, n) SELECT organization_id, k1, k2, n FROM counter_recount() WHERE tbl = 'pipeline_counts';
-INSERT INTO due_counts (organization_id, type, late, due_on, n) SELECT organization_id, k1, k2::boolean, k3::date, n FROM counter_recount() WHERE tbl = 'due_counts';
-INSERT INTO due_months (organization_id, type, late, month, n) SELECT organization_id, k1, k2::boolean, k3::date, n FROM counter_recount() WHERE tbl = 'due_months';
+CREATE TEMP TABLE recount AS SELECT * FROM counter_recount(); -- once, for the five tables
+INSERT INTO report_counts (organization_id, kind, day, n) SELECT organization_id, k1, k2::date, n FROM recount WHERE tbl = 'report_counts';
+INSERT INTO report_months (organization_id, kind, month, n) SELECT organization_id, k1, k2::date, n FROM recount WHERE tbl = 'report_months';
+INSERT INTO pipeline_counts (organization_id, type, step, n) SELECT organization_id, k1, k2, n FROM recount WHERE tbl = 'pipeline_counts';
+INSERT INTO due_counts (organization_id, type, late, due_on, n) SELECT organization_id, k1, k2::boolean, k3::date, n FROM recount WHERE tbl = 'due_counts';
+INSERT INTO due_months (organization_id, type, late, month, n) SELECT organization_id, k1, k2::boolean, k3::date, n FROM recount WHERE tbl = 'due_months';
+DROP TABLE recount;
 
 -- Accent-insensitive search on names: "Nguyen Van An" finds "Nguyễn Văn An". unaccent() is only STABLE
 -- (its dictionary could change), so an IMMUTABLE wrapper naming the dictionary feeds a generated column.

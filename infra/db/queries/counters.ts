@@ -44,12 +44,16 @@ export interface CountedState {
   readonly dueOn: string | null;
 }
 
-/** The case's counted state, its row locked until the transaction ends (one writer per case at a time). */
+/**
+ * The case's counted state, its row locked until the transaction ends (one writer per case at a time), and
+ * its organization's row shared: a move of that organization (which updates the row) waits for the event,
+ * or the event for the move, so totals never go to the ancestors the move is taking them from.
+ */
 export async function lockCountedState(db: Queryable, caseId: string): Promise<CountedState | undefined> {
   const { rows } = await db.query<CountedState>({
     name: 'counted-state-lock',
     text: `SELECT c.organization_id AS "organizationId", o.path, c.type, c.status, c.current_step AS step, c.current_step_due_on AS "dueOn"
-             FROM cases c JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1 FOR UPDATE OF c`,
+             FROM cases c JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1 FOR UPDATE OF c FOR SHARE OF o`,
     values: [caseId],
   });
   return rows[0];
