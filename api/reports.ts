@@ -5,7 +5,7 @@
 import type { Pool } from '../infra/db/pool.js';
 import { withTransaction } from '../infra/db/pool.js';
 import { appendAudit } from '../infra/db/queries/audit.js';
-import type { CountedEvent } from '../infra/db/queries/counters.js';
+import { LATE_STEPS, type CountedEvent } from '../infra/db/queries/counters.js';
 import { getOrganization } from '../infra/db/queries/organizations.js';
 import { vietnamDate } from '../workflows/calendar/work-calendar.js';
 import { canManage, canRead, readScope, type Principal } from './auth/policy.js';
@@ -124,6 +124,49 @@ export interface ReportService {
 
 export function createReportService(deps: { pool: Pool }): ReportService {
   const { pool } = deps;
+
+  /**
+   * The open cases of a subtree as they stood at the end of `day` (Vietnam time), from their events: each
+   * case's step, due date (a hold clears it) and organization then. Events carry the time they happened
+   * (an imported paper history, its own dates), so a past day reads as it stood.
+   */
+  async function standing(root: string, day: string, periodTo: string) {
+    const { rows } = await pool.query<{ type: string; step: string; late: boolean; n: number; overdue: number; forecast: number }>(
+      `WITH cut AS (SELECT (($2::date + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh') AS t),
+            sub AS (SELECT id FROM organizations WHERE path && ARRAY[$1]::uuid[]),
+            -- The cases that may have been in the subtree then: there now, or moved since (a transfer).
+            candidates AS (
+              SELECT c.id, c.type, c.organization_id FROM cases c, cut WHERE c.organization_id IN (SELECT id FROM sub) AND c.opened_at < cut.t
+              UNION
+              SELECT c.id, c.type, c.organization_id FROM case_events t JOIN cases c ON c.id = t.case_id, cut
+               WHERE t.kind = 'case-noted' AND t.data ->> 'note' = 'transfer' AND c.opened_at < cut.t
+                 AND ((t.data ->> 'from')::uuid IN (SELECT id FROM sub) OR (t.data ->> 'to')::uuid IN (SELECT id FROM sub))),
+            -- One pass over each case's events up to then: its last step, due date, organization, closure.
+            was AS (
+              SELECT c.type, s.step, s.due_on, coalesce(s.moved_to, s.opened_in, c.organization_id) AS org, s.closed
+                FROM candidates c, cut,
+                LATERAL (
+                  SELECT (array_agg(e.step ORDER BY e.seq DESC) FILTER (WHERE e.kind IN ('case-opened', 'step-entered', 'step-due-changed')))[1] AS step,
+                         (array_agg(CASE WHEN e.kind IN ('step-entered', 'step-due-changed') THEN (e.data ->> 'dueOn')::date END ORDER BY e.seq DESC)
+                            FILTER (WHERE e.kind IN ('case-opened', 'step-entered', 'step-due-changed') OR (e.kind = 'case-noted' AND e.data ->> 'note' = 'hold')))[1] AS due_on,
+                         (array_agg((e.data ->> 'to')::uuid ORDER BY e.seq DESC) FILTER (WHERE e.kind = 'case-noted' AND e.data ->> 'note' = 'transfer'))[1] AS moved_to,
+                         (array_agg((e.data ->> 'organizationId')::uuid) FILTER (WHERE e.kind = 'case-opened'))[1] AS opened_in,
+                         bool_or(e.kind = 'case-closed') AS closed
+                    FROM case_events e WHERE e.case_id = c.id AND e.occurred_at < cut.t) s)
+       SELECT type, step, (type = 'admission' AND step = ANY($4::text[]) OR type = 'cell-establishment' AND step = ANY($5::text[])) AS late,
+              count(*)::int AS n, (count(*) FILTER (WHERE due_on < $2::date))::int AS overdue, (count(*) FILTER (WHERE due_on <= $3::date))::int AS forecast
+         FROM was WHERE step IS NOT NULL AND NOT closed AND org IN (SELECT id FROM sub) GROUP BY 1, 2, 3`,
+      [root, day, periodTo, LATE_STEPS.admission, LATE_STEPS['cell-establishment']],
+    );
+    const due = new Map<string, { type: string; overdue: number; forecast: number }>();
+    for (const r of rows) {
+      const d = due.get(r.type) ?? { type: r.type, overdue: 0, forecast: 0 };
+      d.overdue += r.overdue;
+      if (r.late) d.forecast += r.forecast;
+      due.set(r.type, d);
+    }
+    return { pipeline: rows.map((r) => ({ type: r.type, step: r.step, n: r.n })), due: [...due.values()] };
+  }
 
   return {
     async setTarget(p, t) {
@@ -245,8 +288,13 @@ export function createReportService(deps: { pool: Pool }): ReportService {
         return { admissions: make('admissions'), organizations: make('organizations') };
       };
 
+      // A past day: the funnel, overdue and forecast as they stood then, from the events (exact, slower:
+      // it reads the subtree's cases). Today: from the counters.
+      const then = asOf < today ? await standing(org.id, asOf, period.to) : null;
+      const pipelineRows = then ? then.pipeline : pipeline.rows;
+      const dueRows = then ? then.due : due.rows;
       const pipelineByType: Record<string, Record<string, number>> = {};
-      for (const r of pipeline.rows) (pipelineByType[r.type] ??= {})[r.step] = r.n;
+      for (const r of pipelineRows) (pipelineByType[r.type] ??= {})[r.step] = r.n;
       const root = progressOf(org.id);
       return {
         organization: { id: org.id, name: org.name },
@@ -255,10 +303,10 @@ export function createReportService(deps: { pool: Pool }): ReportService {
         countedOn,
         ...root,
         pipeline: pipelineByType,
-        overdue: Object.fromEntries(due.rows.filter((r) => r.overdue).map((r) => [r.type, r.overdue])),
+        overdue: Object.fromEntries(dueRows.filter((r) => r.overdue).map((r) => [r.type, r.overdue])),
         forecast: {
-          admissions: due.rows.find((r) => r.type === 'admission')?.forecast ?? 0,
-          organizations: due.rows.find((r) => r.type === 'cell-establishment')?.forecast ?? 0,
+          admissions: dueRows.find((r) => r.type === 'admission')?.forecast ?? 0,
+          organizations: dueRows.find((r) => r.type === 'cell-establishment')?.forecast ?? 0,
         },
         children: tree
           .filter((t) => t.parentId === org.id)

@@ -11,6 +11,8 @@ import type { CaseEvent, CaseType } from '../../workflows/definitions.js';
 /** Event writer for one case: each call appends the next event (seq counts up), as a workflow does. */
 export class CaseWriter {
   private seq = 0;
+  /** The time events happen at (ISO), until changed; unset: now. */
+  clock: string | undefined;
   private constructor(
     private readonly record: ReturnType<typeof caseRecordActivities>['recordCaseEvent'],
     readonly caseId: string,
@@ -24,6 +26,7 @@ export class CaseWriter {
     const caseId = randomUUID();
     const personId = type === 'admission' ? await insertPerson(pool, { fullName: o.personName ?? 'Nguyễn Văn Thử', dateOfBirth: '1995-01-01', organizationId: o.organizationId }) : null;
     const w = new CaseWriter(caseRecordActivities({ pool }).recordCaseEvent, caseId);
+    w.clock = o.at;
     await w.write({
       kind: 'case-opened',
       workflowId: `${type}:${caseId}`,
@@ -41,7 +44,7 @@ export class CaseWriter {
   /** The next event (seq and time filled in). Returns the event as written, to replay it. */
   async write(e: Partial<CaseEvent> & { kind: CaseEvent['kind'] }): Promise<CaseEvent> {
     this.seq += 1;
-    const event = { ...e, caseId: this.caseId, seq: this.seq, at: e.at ?? new Date().toISOString() } as CaseEvent;
+    const event = { ...e, caseId: this.caseId, seq: this.seq, at: e.at ?? this.clock ?? new Date().toISOString() } as CaseEvent;
     await this.record(event);
     return event;
   }
@@ -67,8 +70,9 @@ export class CaseWriter {
     return this.write({ kind: 'case-closed', status, reason: 'test' });
   }
 
-  /** An admission decided on `issuedOn` (the decision step passed, the ceremony entered). */
+  /** An admission decided on `issuedOn` (the decision step passed, the ceremony entered), its events on that day. */
   async admit(issuedOn: string, number = `${Math.floor(Math.random() * 900) + 100}-QĐ/ĐU`) {
+    this.clock = `${issuedOn}T02:00:00.000Z`;
     await this.enter('decision', issuedOn);
     await this.complete('decision', { number, issuedOn, receivedByCellOn: issuedOn, outcome: 'admitted' });
     await this.enter('ceremony', null);

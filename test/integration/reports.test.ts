@@ -50,11 +50,12 @@ describe('progress report (the reference quarter)', () => {
 
     // New organizations: two establishment decisions in the quarter, one in 2023 (announced in the quarter).
     const establish = async (issuedOn: string, announcedOn?: string) => {
-      const w = await CaseWriter.open(pool, { type: 'cell-establishment', organizationId: org.upper });
+      const w = await CaseWriter.open(pool, { type: 'cell-establishment', organizationId: org.upper, at: `${issuedOn}T02:00:00Z` });
       await w.enter('decision', issuedOn);
       await w.complete('decision', { establishmentNumber: '1-QĐ/ĐUKKT', appointmentNumber: '2-QĐ/ĐUKKT', issuedOn, outcome: 'established' });
       await w.enter('announcement', null);
       if (announcedOn) {
+        w.clock = `${announcedOn}T02:00:00Z`;
         await w.complete('announcement', { heldOn: announcedOn, outcome: 'announced' });
         await w.close('completed');
       }
@@ -63,15 +64,25 @@ describe('progress report (the reference quarter)', () => {
     await establish('2024-03-12');
     await establish('2023-12-20', '2024-01-10');
 
-    // Open cases for the funnel: two at the decision (one overdue on 31/03), one at the cell vote, one proposal.
-    const late = await CaseWriter.open(pool, { organizationId: org.cell1 });
+    // Open cases for the funnel on 31/03: two at the decision (one overdue), one at the cell vote, one proposal.
+    const at = (day: string) => `${day}T02:00:00Z`;
+    const late = await CaseWriter.open(pool, { organizationId: org.cell1, at: at('2024-01-10') });
+    await late.enter('cell-vote', '2024-02-20');
+    late.clock = at('2024-03-05');
     await late.enter('decision', '2024-03-20');
-    const onTime = await CaseWriter.open(pool, { organizationId: org.gcellB });
+    const onTime = await CaseWriter.open(pool, { organizationId: org.gcellB, at: at('2024-03-01') });
     await onTime.enter('decision', '2024-04-25');
-    const early = await CaseWriter.open(pool, { organizationId: org.cell2 });
+    const early = await CaseWriter.open(pool, { organizationId: org.cell2, at: at('2024-01-05') });
     await early.enter('cell-vote', '2024-02-15');
-    const proposal = await CaseWriter.open(pool, { type: 'cell-establishment', organizationId: org.upper });
+    const proposal = await CaseWriter.open(pool, { type: 'cell-establishment', organizationId: org.upper, at: at('2024-02-01') });
     await proposal.enter('proposal', '2024-03-28');
+    // Open on 29/02, withdrawn on 20/03; and a case opened after the quarter.
+    const gone = await CaseWriter.open(pool, { organizationId: org.cell2, at: at('2024-01-08') });
+    await gone.enter('application', '2024-02-05');
+    gone.clock = at('2024-03-20');
+    await gone.close('withdrawn');
+    const later = await CaseWriter.open(pool, { organizationId: org.cell2, at: at('2024-05-02') });
+    await later.enter('application', '2024-05-30');
   });
   afterAll(() => stack?.stop());
 
@@ -114,6 +125,17 @@ describe('progress report (the reference quarter)', () => {
     expect(r.pipeline['cell-establishment']).toMatchObject({ proposal: 1, announcement: 1 });
     expect(r.overdue).toEqual({ admission: 2, 'cell-establishment': 1 }); // as of 31/03: the late decision, the cell vote, the proposal
     expect(r.forecast).toEqual({ admissions: 1, organizations: 1 }); // due in the quarter at a late step
+  });
+
+  it('shows a past day’s funnel as it stood then, from the events', async () => {
+    const feb = await progress('year=2024&period=q1&asOf=2024-02-29');
+    // On 29/02: the late case still at the cell vote (overdue since 20/02), the withdrawn one still open.
+    expect(feb.pipeline.admission).toMatchObject({ 'cell-vote': 2, application: 1 });
+    expect(feb.pipeline.admission.decision).toBeUndefined();
+    expect(feb.overdue.admission).toBe(3); // two cell votes due 15/02 and 20/02, the application due 05/02
+    // Today the counters: the case opened in May is in the funnel, the withdrawn one is not.
+    const now = await progress(`from=2024-01-01&to=${new Date().toISOString().slice(0, 10)}`);
+    expect(now.pipeline.admission).toMatchObject({ decision: 2, 'cell-vote': 1, application: 1 });
   });
 
   it('counts on the ceremony or the announcement when asked', async () => {
