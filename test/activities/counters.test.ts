@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../infra/db/pool.js';
 import { counterDifferences, rebuildCounters } from '../../infra/db/queries/counters.js';
@@ -108,5 +110,21 @@ describe('counters under a randomized run', () => {
     expect(diffs.find((d) => d.table === 'pipeline_counts')!.stored - diffs.find((d) => d.table === 'pipeline_counts')!.recounted).toBe(3);
     await withTransaction(db.pool, (tx) => rebuildCounters(tx));
     expect(await counterDifferences(db.pool)).toEqual([]);
+  });
+  it('npm run counters:check lists a drift and exits 1; --fix rebuilds and exits 0', async () => {
+    await db.pool.query(`INSERT INTO report_counts (organization_id, kind, day, n) VALUES ($1, 'admission-decision', '2018-08-08', 1)`, [orgs[2]]);
+    const run = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/check-counters.ts', ...args], { env: { ...process.env, DATABASE_URL: db.url } }).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+      );
+    const check = await run();
+    expect(check.code).toBe(1);
+    expect(check.out).toContain('1 difference(s)');
+    expect(check.out).toContain(`report_counts ${orgs[2]}|admission-decision|2018-08-08: stored 1, recounted 0`);
+    const fix = await run('--fix');
+    expect(fix).toMatchObject({ code: 0 });
+    expect(fix.out).toContain('rebuilt from the events: 0 difference(s) left');
+    expect((await run()).code).toBe(0);
   });
 });
