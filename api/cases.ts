@@ -293,8 +293,10 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         // An imported history the workflow refused (its own answer, naming history.N) leaves nothing: no
         // case, no person, no numbers. Any other failure may leave a running workflow: keep what it needs.
         const refused = history !== undefined && err instanceof HttpError && err.status === 422 && /^history\.\d+/.test(err.message) && !(await q.getCase(pool, caseId));
-        if (!started || refused) await q.deleteUnreferencedPerson(pool, personId).catch(() => undefined);
-        if (refused) for (const r of reservations) await q.releaseDecisionNumber(pool, r).catch(() => undefined);
+        if (!started || refused) {
+          await q.deleteUnreferencedPerson(pool, personId).catch(() => undefined);
+          for (const r of reservations) await q.releaseDecisionNumber(pool, r).catch(() => undefined);
+        }
         const known = err instanceof HttpError ? err : undefined;
         const index = known && /^history\.(\d+)/.exec(known.message)?.[1];
         if (known && index !== undefined) throw new HttpError(422, known.code, known.message, [{ field: `history.${index}`, rule: 'procedure', message: known.message.replace(/^history\.\d+ ?/, '') }]);

@@ -143,7 +143,13 @@ export function createReportService(deps: { pool: Pool }): ReportService {
                  AND ((t.data ->> 'from')::uuid IN (SELECT id FROM sub) OR (t.data ->> 'to')::uuid IN (SELECT id FROM sub))),
             -- One pass over each case's events up to then: its last step, due date, organization, closure.
             was AS (
-              SELECT c.type, s.step, s.due_on, coalesce(s.moved_to, s.opened_in, c.organization_id) AS org, s.closed
+              SELECT c.type, s.step, s.due_on,
+                     -- Where it was then: the last move before, else where it opened (older cases: the first
+                     -- move's origin, the audit of the opening), else where it is.
+                     coalesce(s.moved_to, s.opened_in,
+                              (SELECT (t.data ->> 'from')::uuid FROM case_events t WHERE t.case_id = c.id AND t.kind = 'case-noted' AND t.data ->> 'note' = 'transfer' ORDER BY t.seq LIMIT 1),
+                              (SELECT a.organization_id FROM audit_log a WHERE a.case_id = c.id AND a.action = 'case.opened' ORDER BY a.id LIMIT 1),
+                              c.organization_id) AS org, s.closed
                 FROM candidates c, cut,
                 LATERAL (
                   SELECT (array_agg(e.step ORDER BY e.seq DESC) FILTER (WHERE e.kind IN ('case-opened', 'step-entered', 'step-due-changed')))[1] AS step,

@@ -220,6 +220,7 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
 
   const searchAttributes = () =>
     input.searchAttributes !== false &&
+    clock === null &&
     upsertSearchAttributes([
       { key: CaseTypeKey, value: 'admission' },
       { key: CaseStepKey, value: step ?? status },
@@ -592,6 +593,15 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
     }
   };
 
+  /** An imported case's probation ended on paper: recorded on the day after its end, as the timer would. */
+  const endProbation = async () => {
+    clock = fromDayNumber(toDayNumber(facts.probationEndsOn!) + 1);
+    current()!.completedOn = clock;
+    current()!.outcome = 'ended';
+    log.stage({ kind: 'step-completed', step: 'probation', data: { probationEndsOn: facts.probationEndsOn, outcome: 'ended', imported: true }, actor: null });
+    await enter('recognition-review');
+  };
+
   /**
    * Applies an imported history on its own dates, by the rules a live sign-off meets (papers were issued
    * on paper then, so none are issued now). Returns the first problem, or null when all of it holds.
@@ -604,28 +614,23 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
       if (typeof h.signedOn !== 'string' || h.signedOn < clock! || h.signedOn > realToday) {
         return { index, message: `${at}: signedOn ${h.signedOn} must fall between the step before it (${clock}) and today` };
       }
-      // Probation ends by itself, twelve months after the ceremony; the recognition steps come after it.
-      if (step === 'probation' && h.data.step !== 'probation') {
-        if (h.signedOn <= facts.probationEndsOn!) return { index, message: `${at}: signed before the probation ends on ${facts.probationEndsOn}` };
-        clock = fromDayNumber(toDayNumber(facts.probationEndsOn!) + 1);
-        current()!.completedOn = clock;
-        current()!.outcome = 'ended';
-        log.stage({ kind: 'step-completed', step: 'probation', data: { probationEndsOn: facts.probationEndsOn, outcome: 'ended', imported: true }, actor: null });
-        await enter('recognition-review');
-      }
+      // Probation ends by itself, twelve months after the ceremony: whatever comes after its end, it ended first.
+      if (step === 'probation' && h.signedOn > facts.probationEndsOn!) await endProbation();
+      else if (step === 'probation' && h.data.step !== 'probation') return { index, message: `${at}: signed before the probation ends on ${facts.probationEndsOn}` };
       const on: IsoDate = h.signedOn;
       clock = on;
-      if (h.data.step === 'probation' && COURSE_STEPS.has(step)) {
-        facts.newMemberCourseOn = h.data.newMemberCourseOn;
-        await note('new-member-course', { newMemberCourseOn: facts.newMemberCourseOn, imported: true }, input.openedBy ?? null);
-        continue;
-      }
-      if (h.data.step !== step) return { index, message: `${at}: the case is at step ${step} then, not ${h.data.step}` };
+      const course = h.data.step === 'probation' && COURSE_STEPS.has(step);
+      if (!course && h.data.step !== step) return { index, message: `${at}: the case is at step ${step} then, not ${h.data.step}` };
       try {
         assertStepData(h.data, { today: on, facts, candidatePersonId: input.personId, over60 });
       } catch (err) {
         if (err instanceof RuleError) return { index, message: `${at}: ${err.message}` };
         throw err;
+      }
+      if (course) {
+        facts.newMemberCourseOn = (h.data as Extract<StepData, { step: 'probation' }>).newMemberCourseOn;
+        await note('new-member-course', { newMemberCourseOn: facts.newMemberCourseOn, imported: true }, input.openedBy ?? null);
+        continue;
       }
       const from = step;
       const next = await apply({ data: h.data, actor: importer });
@@ -656,6 +661,8 @@ export async function admissionWorkflow(input: AdmissionInput): Promise<CaseSnap
   steps.push({ step: 'source', enteredOn: today(), dueOn: null });
   if (history.length) {
     importFailure = await applyHistory(history);
+    // A probation that ended before the import ends in it too, on its own date (not the day of the import).
+    if (!importFailure && (step as AdmissionStep | null) === 'probation' && facts.probationEndsOn! < vietnamDate(Date.now())) await endProbation();
     if (importFailure) {
       // Refused whole: nothing was written; the update that started the case answers with the reason.
       await condition(allHandlersFinished);

@@ -43,7 +43,7 @@ const CreateAdmission = z.strictObject({
       items.map(({ step, signedOn, ...body }) => ({ signedOn, data: stepData(step, STEP_BODIES[step].parse(body) as Record<string, unknown>) })),
     )
     .optional(),
-});
+}).refine((b) => b.openedOn === undefined || b.history !== undefined, { message: 'is only taken with a history', path: ['openedOn'], params: { rule: 'with_history' } });
 const CreateEstablishment = z.strictObject({ type: z.literal('cell-establishment'), organizationId: uuid, enterpriseId: uuid });
 const CreateCaseBody = z.discriminatedUnion('type', [CreateAdmission, CreateEstablishment], { error: 'type must be "admission" or "cell-establishment"' });
 

@@ -52,7 +52,10 @@ describe('in-flight import of paper cases', () => {
   it('starts a case at its current step with the paper history on its own dates, counted on the decision’s date', async () => {
     const res = await open('Nguyễn Văn Giấy', paper('ceremony'));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ step: 'probation', dueOn: '2025-04-10', facts: { decisionNumber: '41-QĐ/ĐUKKTG', probationEndsOn: '2025-04-10' } });
+    // Probation (12 months from the 10/04/2024 ceremony) ended on paper too: on its own date, not today.
+    expect(res.body).toMatchObject({ step: 'recognition-review', facts: { decisionNumber: '41-QĐ/ĐUKKTG', probationEndsOn: '2025-04-10' } });
+    expect(res.body.steps.find((x: { step: string }) => x.step === 'probation')).toMatchObject({ completedOn: '2025-04-11', outcome: 'ended' });
+    expect(res.body.steps.at(-1)).toMatchObject({ step: 'recognition-review', enteredOn: '2025-04-11' });
     const id = res.body.caseId;
     const detail = (await staff('GET', `/api/v1/cases/${id}`)).body;
     expect(detail.openedAt.slice(0, 10)).toBe('2023-09-01');
@@ -96,6 +99,10 @@ describe('in-flight import of paper cases', () => {
     const back = paper('opinions');
     back[4] = { ...back[4]!, signedOn: '2023-08-01' };
     expect((await open('Hoàng Thị Lùi Ngày', back)).body.error.fields[0].field).toBe('history.4');
+    // An opening date without a history.
+    const lone = await staff('POST', '/api/v1/cases', { type: 'admission', organizationId: cellId, person: { fullName: 'Mai Văn Lẻ', dateOfBirth: '1995-06-06' }, openedOn: '2023-09-01' });
+    expect(lone.status).toBe(400);
+    expect(lone.body.error.fields[0]).toMatchObject({ field: 'openedOn', rule: 'with_history' });
     // A body that is not the step's.
     const shape = await open('Vũ Văn Sai Mẫu', [{ step: 'source', signedOn: '2023-09-04', helper: 'x' }]);
     expect(shape.status).toBe(400);
