@@ -214,6 +214,28 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     return data;
   }
 
+  type Reservation = Parameters<typeof q.reserveDecisionNumber>[1];
+  const releaseNumbers = async (held: readonly Reservation[]) => {
+    for (const r of held) await q.releaseDecisionNumber(pool, r).catch(() => undefined);
+  };
+  /**
+   * Reserves decision numbers (unique per issuing body and year) in order; one already another case's
+   * releases those reserved here and answers 409 naming its field.
+   */
+  async function reserveNumbers(wanted: ReadonlyArray<{ readonly reservation: Reservation; readonly field: string }>): Promise<Reservation[]> {
+    const held: Reservation[] = [];
+    for (const { reservation: r, field } of wanted) {
+      if (!(await q.reserveDecisionNumber(pool, r))) {
+        await releaseNumbers(held);
+        throw new HttpError(409, 'conflict', `${field}: ${r.number} is already used by another decision of this body in ${r.year}`, [
+          { field, rule: 'unique', message: 'is already used by another decision of this body that year' },
+        ]);
+      }
+      held.push(r);
+    }
+    return held;
+  }
+
   return {
     async openAdmission(p, input) {
       const org = await getOrganization(pool, input.organizationId);
@@ -240,27 +262,21 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       const personId = await q.insertPerson(pool, { ...input.person, organizationId: org.id });
       const caseId = input.caseId ?? randomUUID();
       // An imported history: filled in as a live sign-off is, its decision numbers reserved like theirs.
-      const reservations: Array<Parameters<typeof q.reserveDecisionNumber>[1]> = [];
+      let reservations: Reservation[] = [];
       let history: ImportedStep[] | undefined;
       try {
         if (input.history?.length) {
           history = [];
-          for (const [i, h] of input.history.entries()) {
-            const data = await enrich({ personId } as q.CaseRow, h.data);
-            if (data.step === 'decision' || data.step === 'recognition-decision') {
-              const r = { organizationId: chain.competent.organizationId, year: Number(data.issuedOn.slice(0, 4)), number: data.number, caseId, step: data.step };
-              if (!(await q.reserveDecisionNumber(pool, r))) {
-                throw new HttpError(409, 'conflict', `history.${i}.number: ${r.number} is already used by another decision of this body in ${r.year}`, [
-                  { field: `history.${i}.number`, rule: 'unique', message: 'is already used by another decision of this body that year' },
-                ]);
-              }
-              reservations.push(r);
-            }
-            history.push({ signedOn: h.signedOn, data });
-          }
+          for (const h of input.history) history.push({ signedOn: h.signedOn, data: await enrich({ personId } as q.CaseRow, h.data) });
+          reservations = await reserveNumbers(
+            history.flatMap(({ data }, i) =>
+              data.step === 'decision' || data.step === 'recognition-decision'
+                ? [{ reservation: { organizationId: chain.competent.organizationId, year: Number(data.issuedOn.slice(0, 4)), number: data.number, caseId, step: data.step }, field: `history.${i}.number` }]
+                : [],
+            ),
+          );
         }
       } catch (err) {
-        for (const r of reservations) await q.releaseDecisionNumber(pool, r).catch(() => undefined);
         await q.deleteUnreferencedPerson(pool, personId).catch(() => undefined);
         throw err;
       }
@@ -295,7 +311,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         const refused = history !== undefined && err instanceof HttpError && err.status === 422 && /^history\.\d+/.test(err.message) && !(await q.getCase(pool, caseId));
         if (!started || refused) {
           await q.deleteUnreferencedPerson(pool, personId).catch(() => undefined);
-          for (const r of reservations) await q.releaseDecisionNumber(pool, r).catch(() => undefined);
+          await releaseNumbers(reservations);
         }
         const known = err instanceof HttpError ? err : undefined;
         const index = known && /^history\.(\d+)/.exec(known.message)?.[1];
@@ -323,19 +339,15 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       const enriched = await enrich(row, data);
       const actor = signActor(p, staff);
       // A decision number is reserved before the decision is sent, and released if the workflow refuses it.
-      const reservation =
+      const held = await reserveNumbers(
         (enriched.step === 'decision' || enriched.step === 'recognition-decision') && chain
-          ? { organizationId: chain.competent.organizationId, year: Number(enriched.issuedOn.slice(0, 4)), number: enriched.number, caseId, step: enriched.step }
-          : undefined;
-      if (reservation && !(await q.reserveDecisionNumber(pool, reservation))) {
-        throw new HttpError(409, 'conflict', `number: ${reservation.number} is already used by another decision of this body in ${reservation.year}`, [
-          { field: 'number', rule: 'unique', message: 'is already used by another decision of this body this year' },
-        ]);
-      }
+          ? [{ reservation: { organizationId: chain.competent.organizationId, year: Number(enriched.issuedOn.slice(0, 4)), number: enriched.number, caseId, step: enriched.step }, field: 'number' }]
+          : [],
+      );
       try {
         return await update(row, (h) => h.executeUpdate(signStepUpdate, { args: [{ data: enriched, actor }] }));
       } catch (err) {
-        if (reservation) await q.releaseDecisionNumber(pool, reservation).catch(() => undefined);
+        await releaseNumbers(held);
         throw err;
       }
     },
@@ -434,31 +446,24 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         throw new HttpError(403, 'forbidden', data.step === 'decision' ? `the decision is signed by the standing committee of ${org.id}` : 'this step is recorded by the organizing staff');
       }
       const normalized = data.step === 'decision' ? { ...data, establishmentNumber: normalizeDecisionNumber(data.establishmentNumber), appointmentNumber: normalizeDecisionNumber(data.appointmentNumber) } : data;
-      const reservations =
+      const held = await reserveNumbers(
         normalized.step === 'decision'
-          ? (['establishmentNumber', 'appointmentNumber'] as const).map((k) => ({
-              organizationId: org.id,
-              year: Number(normalized.issuedOn.slice(0, 4)),
-              number: normalized[k],
-              caseId,
-              step: k === 'establishmentNumber' ? 'establishment-decision' : 'appointment-decision',
+          ? (['establishmentNumber', 'appointmentNumber'] as const).map((field) => ({
+              reservation: {
+                organizationId: org.id,
+                year: Number(normalized.issuedOn.slice(0, 4)),
+                number: normalized[field],
+                caseId,
+                step: field === 'establishmentNumber' ? 'establishment-decision' : 'appointment-decision',
+              },
+              field,
             }))
-          : [];
-      const held: typeof reservations = [];
-      for (const r of reservations) {
-        if (!(await q.reserveDecisionNumber(pool, r))) {
-          for (const h of held) await q.releaseDecisionNumber(pool, h).catch(() => undefined);
-          const field = r.step === 'establishment-decision' ? 'establishmentNumber' : 'appointmentNumber';
-          throw new HttpError(409, 'conflict', `${field}: ${r.number} is already used by another decision of this body in ${r.year}`, [
-            { field, rule: 'unique', message: 'is already used by another decision of this body this year' },
-          ]);
-        }
-        held.push(r);
-      }
+          : [],
+      );
       try {
         return await update(row, (h) => h.executeUpdate(signEstablishmentStepUpdate, { args: [{ data: normalized, actor: signActor(p, staff) }] }));
       } catch (err) {
-        for (const h of held) await q.releaseDecisionNumber(pool, h).catch(() => undefined);
+        await releaseNumbers(held);
         throw err;
       }
     },

@@ -248,7 +248,10 @@ export function createReportService(deps: { pool: Pool }): ReportService {
       const span = monthsAndDays(period.from, countedTo);
       const kinds = [countedOn.admissions, countedOn.organizations];
       // Counters are subtree totals: the organization's and its children's own rows are all a report reads.
-      const [counts, targets, pipeline, due] = await Promise.all([
+      // A past day's funnel, overdue and forecast are as they stood then, read from the events instead
+      // (exact, slower: it reads the subtree's cases); today's come from the counters.
+      const past = asOf < today ? standing(org.id, asOf, period.to) : null;
+      const [counts, targets, pipelineRows, dueRows] = await Promise.all([
         // Whole months from report_months; the ragged days at the ends (at most two ranges) from report_counts.
         pool.query<{ organizationId: string; kind: string; n: number }>(
           `SELECT organization_id AS "organizationId", kind, sum(n)::int AS n FROM (
@@ -263,16 +266,20 @@ export function createReportService(deps: { pool: Pool }): ReportService {
             WHERE organization_id = ANY($1::uuid[]) AND year = $2`,
           [tree.map((t) => t.id), year],
         ),
-        pool.query<{ type: string; step: string; n: number }>(`SELECT type, step, n FROM pipeline_counts WHERE organization_id = $1 AND n <> 0`, [org.id]),
+        past
+          ? past.then((x) => x.pipeline)
+          : pool.query<{ type: string; step: string; n: number }>(`SELECT type, step, n FROM pipeline_counts WHERE organization_id = $1 AND n <> 0`, [org.id]).then((r) => r.rows),
         // Due before a day: whole months before its month, then that month's days before it (index ranges).
-        pool.query<{ type: string; overdue: number; forecast: number }>(
+        past
+          ? past.then((x) => x.due)
+          : pool.query<{ type: string; overdue: number; forecast: number }>(
           `SELECT type, coalesce(sum(n) FILTER (WHERE o), 0)::int AS overdue, coalesce(sum(n) FILTER (WHERE late AND f), 0)::int AS forecast FROM (
              SELECT type, late, n, month < $2 AS o, month < $4 AS f FROM due_months WHERE organization_id = $1 AND month < greatest($2::date, $4::date)
              UNION ALL SELECT type, late, n, true, false FROM due_counts WHERE organization_id = $1 AND due_on >= $2 AND due_on < $3
              UNION ALL SELECT type, late, n, false, true FROM due_counts WHERE organization_id = $1 AND due_on >= $4 AND due_on < $5) x
            GROUP BY 1`,
           [org.id, monthOf(asOf), asOf, monthOf(dayAfter(period.to)), dayAfter(period.to)],
-        ),
+        ).then((r) => r.rows),
       ]);
 
       // Targets: an organization's own, else its children's summed (recursively).
@@ -294,11 +301,6 @@ export function createReportService(deps: { pool: Pool }): ReportService {
         return { admissions: make('admissions'), organizations: make('organizations') };
       };
 
-      // A past day: the funnel, overdue and forecast as they stood then, from the events (exact, slower:
-      // it reads the subtree's cases). Today: from the counters.
-      const then = asOf < today ? await standing(org.id, asOf, period.to) : null;
-      const pipelineRows = then ? then.pipeline : pipeline.rows;
-      const dueRows = then ? then.due : due.rows;
       const pipelineByType: Record<string, Record<string, number>> = {};
       for (const r of pipelineRows) (pipelineByType[r.type] ??= {})[r.step] = r.n;
       const root = progressOf(org.id);
