@@ -21,6 +21,11 @@ export default tseslint.config(
     },
   },
   {
+    // The staff UI's browser script (served as is, no build step).
+    files: ['ui/static/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node builtins, no heavy libraries.
     files: ['workflows/**/*.ts'],
     rules: {

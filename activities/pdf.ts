@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { findOnPath } from '../infra/tools.js';
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 export function chromiumPath(configured?: string): string {
   const found = configured ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : (findOnPath('chromium') ?? findOnPath('chromium-browser')));
@@ -23,7 +23,7 @@ export interface PdfRenderer {
 
 export function createPdfRenderer(executablePath?: string): PdfRenderer {
   let browser: Promise<Browser> | undefined;
-  const warm = () => (browser ??= chromium.launch({ executablePath: chromiumPath(executablePath), args: FLAGS }));
+  const warm = () => (browser ??= chromium.launch({ executablePath: chromiumPath(executablePath), args: CHROMIUM_FLAGS }));
   return {
     async toPdf(html) {
       const page = await (await warm()).newPage();

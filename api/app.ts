@@ -27,6 +27,7 @@ import { importRoutes } from './routes/imports.js';
 import { reportRoutes, targetRoutes } from './routes/reports.js';
 import { auditRoutes, userRoutes } from './routes/users.js';
 import { mountRoutes, type RouteInfo } from './routing.js';
+import { mountUi } from '../ui/router.js';
 import type { UserService } from './users.js';
 
 export const BODY_LIMIT = '256kb';
@@ -66,33 +67,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', (req, res, next) => (req.headers.authorization?.startsWith('Bearer ') && req.path !== '/v1/auth/login' ? next() : sessions(req, res, next)));
   app.use('/api', authenticate(deps.pool));
 
-  // The case page linked from emails. Until the staff UI serves it, it leads to the case in the API (the
-  // API asks the reader to log in; the id alone shows nothing).
-  app.get('/cases/:id', (req, res, next) => {
-    if (!/^[0-9a-f-]{36}$/i.test(req.params.id)) return next();
-    res.redirect(302, `/api/v1/cases/${req.params.id}`);
-  });
-
   const routes: RouteInfo[] = [
     {
       method: 'get',
       path: '/healthz',
       action: 'public',
       doc: { summary: 'Health: Temporal and Postgres answer', tags: ['Health'], responseDescription: 'Both answer (503 with the same shape names the one that failed)' },
-    },
-    {
-      method: 'get',
-      path: '/cases/:id',
-      action: 'public',
-      doc: {
-        summary: 'Case link from emails',
-        description: 'Redirects to `GET /api/v1/cases/{id}`, which then asks who is reading. `id` must look like a UUID, else 404.',
-        tags: ['Cases'],
-        operationId: 'openCaseLink',
-        success: 302,
-        responseDescription: 'Redirect to the case in the API',
-        errors: [404],
-      },
     },
   ];
   const mount = (prefix: string, defs: Parameters<typeof mountRoutes>[1]) => app.use(prefix, mountRoutes(prefix, defs, routes));
@@ -114,6 +94,9 @@ export function createApp(deps: AppDeps): express.Express {
   mount('/api/v1', openApiRoutes(routes));
   app.use(DOCS_ASSETS_PATH, docsAssets());
   app.locals.routes = routes;
+  // The staff UI's pages (not in the route table: it lists the JSON API). `/cases/:id` is the case page
+  // the emails link to.
+  mountUi(app, deps, sessions);
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`)));
 

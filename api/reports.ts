@@ -120,6 +120,8 @@ export interface ReportService {
   setTarget(p: Principal, t: TargetInput): Promise<TargetRow>;
   listTargets(p: Principal, q: { year: number; organizationId?: string | undefined }): Promise<TargetRow[]>;
   progress(p: Principal, o: ReportOptions): Promise<ProgressReport>;
+  /** Counted events of one kind per month of a year (index 0 = January), dated up to `asOf`: the dashboard's chart. */
+  monthly(p: Principal, o: { organizationId: string; year: number; kind: CountedEvent; asOf: string }): Promise<number[]>;
 }
 
 export function createReportService(deps: { pool: Pool }): ReportService {
@@ -223,6 +225,20 @@ export function createReportService(deps: { pool: Pool }): ReportService {
         [q.year, q.organizationId ?? null, scope === 'all', scope === 'all' ? [] : scope],
       );
       return rows.map((r) => ({ ...r, count: targetCount(r.mode, r.value, r.baseMembers) }));
+    },
+
+    async monthly(p, o) {
+      const org = await getOrganization(pool, o.organizationId);
+      if (!org || !canRead(p, org.path)) throw notFound('The organization');
+      const to = `${o.year}-12-31` < o.asOf ? `${o.year}-12-31` : o.asOf;
+      const { rows } = await pool.query<{ m: number; n: number }>(
+        `SELECT extract(month FROM day)::int AS m, sum(n)::int AS n FROM report_counts
+          WHERE organization_id = $1 AND kind = $2 AND day BETWEEN $3 AND $4 GROUP BY 1`,
+        [org.id, o.kind, `${o.year}-01-01`, to],
+      );
+      const months = Array.from({ length: 12 }, () => 0);
+      for (const r of rows) months[r.m - 1] = r.n;
+      return months;
     },
 
     async progress(p, o) {

@@ -27,6 +27,8 @@ declare global {
 declare module 'express-session' {
   interface SessionData {
     userId?: string;
+    /** A one-time message for the next page the staff UI renders (post/redirect/get). */
+    flash?: { kind: 'ok' | 'error'; text: string };
   }
 }
 
@@ -66,10 +68,12 @@ export function sessionSecret(configured: string | undefined, dataDir: string): 
   }
 }
 
+// API calls send the token as a header; the staff UI's forms as a hidden `_csrf` field.
 const csrf = csrfSync({
-  getTokenFromRequest: (req) => req.headers['x-csrf-token'] as string | undefined,
+  getTokenFromRequest: (req) => (req.headers['x-csrf-token'] as string | undefined) ?? (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined),
 });
 export const generateCsrfToken = csrf.generateToken;
+export const csrfProtection: RequestHandler = csrf.csrfSynchronisedProtection;
 
 const bearer = (header: string | undefined) => (header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
 

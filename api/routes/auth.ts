@@ -1,6 +1,6 @@
 /** /api/v1/auth: log in and out, who am I, API tokens. */
 import { rateLimit } from 'express-rate-limit';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Pool } from '../../infra/db/pool.js';
 import { withTransaction } from '../../infra/db/pool.js';
@@ -22,9 +22,11 @@ const TokenBody = z.strictObject({ name: line(100) });
 const IdParams = z.object({ id: uuid });
 const tags = ['Auth'];
 
-/** Ten attempts a minute per client address; the eleventh gets 429 (in-memory: per API process). */
-export function loginLimiter(): RequestHandler {
+/** Ten attempts a minute per client address; the eleventh gets 429 (in-memory: per API process). The page answers 429 as JSON (the login form shows it as an error page). */
+export function loginLimiter(o: { readonly failedOnly?: boolean } = {}): RequestHandler {
   return rateLimit({
+    // The staff UI counts only failed attempts (guessing); a successful login answers below 400.
+    skipSuccessfulRequests: o.failedOnly ?? false,
     windowMs: 60_000,
     limit: LOGIN_ATTEMPTS_PER_MINUTE,
     standardHeaders: 'draft-8',
@@ -33,6 +35,27 @@ export function loginLimiter(): RequestHandler {
       res.status(429).json(new HttpError(429, 'too_many_attempts', 'Too many login attempts: wait a minute and try again'));
     },
   });
+}
+
+/**
+ * Checks the password and starts a fresh session (a new id: no fixation) for the user; audited either way.
+ * Shared by the API's login and the staff UI's login form. Answers the user's id.
+ */
+export async function logIn(pool: Pool, req: Request, body: { readonly username: string; readonly password: string }): Promise<string> {
+  const creds = await findCredentials(pool, body.username.trim().toLowerCase());
+  // Unknown user, wrong password and disabled account: one answer, one argon2 verification each.
+  const ok = await verifyPassword(creds?.passwordHash, body.password);
+  if (!ok || !creds?.active) {
+    await appendAudit(pool, { actorUserId: null, actorIp: req.ip ?? null, action: 'auth.login-failed', entityType: 'session', entityId: '-' });
+    throw new HttpError(401, 'invalid_credentials', 'Wrong username or password');
+  }
+  await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  req.session.userId = creds.id;
+  await withTransaction(pool, async (db) => {
+    await touchLogin(db, creds.id);
+    await appendAudit(db, { actorUserId: creds.id, actorIp: req.ip ?? null, action: 'auth.login', entityType: 'session', entityId: creds.id });
+  });
+  return creds.id;
 }
 
 export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
@@ -51,22 +74,9 @@ export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
         errors: [401, 429],
       },
       handler: async (req, res) => {
-        const body = parse(LoginBody, req.body, 'body');
-        const creds = await findCredentials(pool, body.username);
-        // Unknown user, wrong password and disabled account: one answer, one argon2 verification each.
-        const ok = await verifyPassword(creds?.passwordHash, body.password);
-        if (!ok || !creds?.active) {
-          await appendAudit(pool, { actorUserId: null, actorIp: req.ip ?? null, action: 'auth.login-failed', entityType: 'session', entityId: '-' });
-          throw new HttpError(401, 'invalid_credentials', 'Wrong username or password');
-        }
-        await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
-        req.session.userId = creds.id;
+        const userId = await logIn(pool, req, parse(LoginBody, req.body, 'body'));
         const csrfToken = generateCsrfToken(req, true);
-        await withTransaction(pool, async (db) => {
-          await touchLogin(db, creds.id);
-          await appendAudit(db, { actorUserId: creds.id, actorIp: req.ip ?? null, action: 'auth.login', entityType: 'session', entityId: creds.id });
-        });
-        res.json({ user: await getUser(pool, creds.id), csrfToken });
+        res.json({ user: await getUser(pool, userId), csrfToken });
       },
     },
     {

@@ -45,7 +45,7 @@ const CreateAdmission = z.strictObject({
     .optional(),
 }).refine((b) => b.openedOn === undefined || b.history !== undefined, { message: 'is only taken with a history', path: ['openedOn'], params: { rule: 'with_history' } });
 const CreateEstablishment = z.strictObject({ type: z.literal('cell-establishment'), organizationId: uuid, enterpriseId: uuid });
-const CreateCaseBody = z.discriminatedUnion('type', [CreateAdmission, CreateEstablishment], { error: 'type must be "admission" or "cell-establishment"' });
+export const CreateCaseBody = z.discriminatedUnion('type', [CreateAdmission, CreateEstablishment], { error: 'type must be "admission" or "cell-establishment"' });
 
 export const ListQuery = z.strictObject({
   status: z.enum(CASE_STATUSES, { error: `must be one of ${CASE_STATUSES.join(', ')}` }).optional(),
@@ -108,7 +108,7 @@ const opinions = z
   .max(20, 'must have at most 20 lines');
 
 /** The body of each step's sign-off (shape only; the procedure's rules are checked by the workflow). */
-const STEP_BODIES = {
+export const STEP_BODIES = {
   source: z.strictObject({ helperPersonId: uuid }),
   'awareness-course': z.strictObject({ certificateIssuedOn: date }),
   application: z.strictObject({ receivedOn: date, biographySealedOn: date }),
@@ -139,7 +139,7 @@ const STEP_BODIES = {
 
 const members = z.strictObject({ official: count, probationary: count, attachedElsewhere: count });
 /** The body of each cell-establishment sign-off. */
-const ESTABLISHMENT_BODIES = {
+export const ESTABLISHMENT_BODIES = {
   survey: z.strictObject({
     surveyedOn: date,
     workforce: count,
@@ -180,7 +180,7 @@ const SignOffParamsDoc = StepParams.extend({
 const tags = ['Cases'];
 
 /** A sign-off body as the workflow takes it; the server fills what it knows better (the candidate's age at the vote, the introducers' status). */
-function stepData(step: AdmissionStep, body: Record<string, unknown>): StepData {
+export function stepData(step: AdmissionStep, body: Record<string, unknown>): StepData {
   const data = { step, ...body, ...(step === 'introduction' ? { introducers: (body.introducers as Array<object>).map((i) => ({ ...i, official: false })) } : {}) };
   return (step === 'cell-vote' ? { ...data, candidateAgeMonths: 0 } : data) as StepData;
 }

@@ -66,7 +66,7 @@ const enterpriseFields = {
     )
     .max(20, 'must list at most 20 contacts'),
 };
-const EnterpriseCreate = z.strictObject(enterpriseFields).partial().required({ name: true });
+export const EnterpriseCreate = z.strictObject(enterpriseFields).partial().required({ name: true });
 const EnterprisePatch = z
   .strictObject(enterpriseFields)
   .partial()

@@ -20,7 +20,7 @@ const roles = z
   .max(50, 'must list at most 50 roles');
 const password = z.string({ error: 'must be a string' }).max(200, 'must be at most 200 characters');
 const email = z.email({ error: 'must be an email address' }).max(200, 'must be at most 200 characters').nullable();
-const CreateUser = z.strictObject({
+export const CreateUser = z.strictObject({
   username: z
     .string({ error: 'must be a string' })
     .trim()

@@ -44,8 +44,6 @@ const MATRIX: Record<string, Probe> = {
   'GET /healthz': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/healthz' }) },
   'GET /api/v1/openapi.json': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/api/v1/openapi.json' }) },
   'GET /api/v1/docs': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/api/v1/docs' }) },
-  // The emails' case link: a redirect (followed here) to the case in the API, which then asks who is reading.
-  'GET /cases/:id': { expect: scopedRead, request: (c) => ({ path: `/cases/${c.caseId}` }) },
   'GET /api/v1/outbox': { expect: adminOnly, request: () => ({ path: '/api/v1/outbox' }) },
   // Public: wrong credentials get the same 401 whoever asks (a logged-in caller is no exception).
   'POST /api/v1/auth/login': {

@@ -121,10 +121,11 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     const link = `${stack.baseUrl}/cases/${caseId}`;
     expect(mail.text).toContain(link);
     expect(mail.html).toContain(`href="${link}"`);
-    // The link opens the case for a reader in scope (here the upper committee's organizer).
+    // The link opens the case page for a reader in scope (here the upper committee's organizer).
     const opened = await call(stack.baseUrl, 'GET', `/cases/${caseId}`, undefined, { token: boardToken });
     expect(opened.status).toBe(200);
-    expect(opened.body.id).toBe(caseId);
+    expect(opened.body).toContain('Nguyễn Văn Chậm');
+    expect(opened.body).toContain('Chi bộ xét, đề nghị kết nạp');
     // The birth date and other personal fields stay out of the message.
     expect(mail.text).not.toContain('1996');
     const rows = await outbox();
