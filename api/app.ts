@@ -53,7 +53,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   if (deps.session.trustProxy) app.set('trust proxy', 1);
   app.set('query parser', 'simple'); // no nested objects from query strings
-  app.use(helmet());
+  // Plain-HTTP installs (no TLS in front) must not have the browser upgrade every request to https.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: deps.session.secureCookies ? [] : null } } }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
 
   app.get('/healthz', async (_req, res) => {
@@ -120,7 +121,7 @@ const UNIQUE_FIELDS: Record<string, string> = {
   user_roles_unique_idx: 'roles',
 };
 
-function toHttpError(err: unknown): HttpError | undefined {
+export function toHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   // body-parser and csrf-sync errors carry a status and a type or code
   const e = err as { status?: number; type?: string; code?: string; message?: string };

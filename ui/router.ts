@@ -11,7 +11,7 @@ import express, { Router, type NextFunction, type Request, type RequestHandler, 
 import { engine } from 'express-handlebars';
 import multer from 'multer';
 import { z } from 'zod';
-import type { AppDeps } from '../api/app.js';
+import { toHttpError, type AppDeps } from '../api/app.js';
 import { authenticate, csrfProtection, generateCsrfToken, SESSION_COOKIE } from '../api/auth/middleware.js';
 import { canManage, canSign, canWriteEnterprises, isAdmin, type Principal } from '../api/auth/policy.js';
 import { HttpError, type FieldError } from '../api/http-errors.js';
@@ -19,8 +19,13 @@ import { CreateCaseBody, ESTABLISHMENT_BODIES, ListQuery, STEP_BODIES, stepData 
 import { EnterpriseCreate } from '../api/routes/records.js';
 import { TargetBody } from '../api/routes/reports.js';
 import { CreateUser } from '../api/routes/users.js';
+import { YearBody } from '../api/routes/calendar.js';
+import { LadderSchema } from '../activities/escalations.js';
+import { withTransaction } from '../infra/db/pool.js';
+import { appendAudit } from '../infra/db/queries/audit.js';
+import { DEFAULT_LADDER } from '../workflows/escalation.js';
 import { logIn, loginLimiter } from '../api/routes/auth.js';
-import { parse } from '../api/validation.js';
+import { isoDate, parse } from '../api/validation.js';
 import { getOrganization } from '../infra/db/queries/organizations.js';
 import { signerLink } from '../workflows/admission-rules.js';
 import { vietnamDate } from '../workflows/calendar/work-calendar.js';
@@ -107,7 +112,7 @@ function render(req: Request, res: Response, view: string, data: Ctx, status = 2
     ...data,
     lang: l,
     otherLang: l === 'vi' ? 'en' : 'vi',
-    here: encodeURIComponent(req.method === 'GET' ? req.originalUrl : req.path),
+    here: encodeURIComponent(withoutName(req.method === 'GET' ? req.originalUrl : req.path)),
     csrf: req.session ? generateCsrfToken(req) : '',
     flash,
     user: p && {
@@ -188,21 +193,48 @@ async function namesById(deps: AppDeps, table: 'organizations' | 'enterprises' |
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-/** Every form carries a one-time id: the first submission claims it; a second (double click) finds it taken. */
-async function claimForm(deps: AppDeps, formId: unknown, userId: string, caseId: string | null): Promise<'claimed' | 'seen' | 'none'> {
-  if (typeof formId !== 'string' || !/^[0-9a-f-]{36}$/i.test(formId)) return 'none';
-  const { rowCount } = await deps.pool.query(
-    `INSERT INTO ui_form_submissions (form_id, user_id, case_id) VALUES ($1, $2, $3) ON CONFLICT (form_id) DO NOTHING`,
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FORM_IDS_KEPT_DAYS = 30;
+
+/**
+ * Every form carries a one-time id: the first submission claims it; a second one (a double click, a resent
+ * POST) finds it taken — `done` once the first was carried out, `running` while it runs or when its outcome
+ * is unknown (a server error after the change may have gone through). A refused submission releases it.
+ */
+async function claimForm(deps: AppDeps, formId: unknown, userId: string, caseId: string | null): Promise<'claimed' | 'done' | 'running' | 'none'> {
+  if (typeof formId !== 'string' || !UUID.test(formId)) return 'none';
+  // Old ids are of no further use; one claim in a hundred sweeps them (indexed by age).
+  if (Math.random() < 0.01) await deps.pool.query(`DELETE FROM ui_form_submissions WHERE submitted_at < now() - make_interval(days => $1)`, [FORM_IDS_KEPT_DAYS]);
+  const { rows } = await deps.pool.query<{ claimed: boolean; done: boolean }>(
+    `WITH ins AS (INSERT INTO ui_form_submissions (form_id, user_id, case_id) VALUES ($1, $2, $3) ON CONFLICT (form_id) DO NOTHING RETURNING true AS claimed)
+     SELECT coalesce((SELECT claimed FROM ins), false) AS claimed, coalesce((SELECT done FROM ui_form_submissions WHERE form_id = $1), false) AS done`,
     [formId, userId, caseId],
   );
-  return rowCount === 1 ? 'claimed' : 'seen';
+  const r = rows[0]!;
+  return r.claimed ? 'claimed' : r.done ? 'done' : 'running';
 }
-const releaseForm = (deps: AppDeps, formId: unknown) =>
-  typeof formId === 'string' && /^[0-9a-f-]{36}$/i.test(formId) ? deps.pool.query('DELETE FROM ui_form_submissions WHERE form_id = $1', [formId]).then(() => undefined) : Promise.resolve();
+const formDone = (deps: AppDeps, formId: unknown) =>
+  typeof formId === 'string' && UUID.test(formId) ? deps.pool.query('UPDATE ui_form_submissions SET done = true WHERE form_id = $1', [formId]).then(() => undefined) : Promise.resolve();
+/** A refused submission (4xx: nothing changed) frees its id so the corrected form can be sent. */
+const releaseForm = (deps: AppDeps, formId: unknown, err: unknown) =>
+  typeof formId === 'string' && UUID.test(formId) && err instanceof HttpError && err.status < 500
+    ? deps.pool.query('DELETE FROM ui_form_submissions WHERE form_id = $1', [formId]).then(() => undefined)
+    : Promise.resolve();
+/** The answer to a form seen before. */
+const seenFlash = (req: Request, claim: 'done' | 'running') => {
+  req.session.flash = { kind: 'ok', text: translator(lang(req))(claim === 'done' ? 'flash.alreadySent' : 'flash.stillRunning') };
+};
 
 /** Query-string and form values with the empty ones left out (an empty filter means "any"). */
 const filled = (o: Record<string, unknown>, skip: readonly string[] = []) =>
   Object.fromEntries(Object.entries(o).filter(([k, v]) => !skip.includes(k) && typeof v === 'string' && v.trim() !== ''));
+
+/** A page's own URL without a searched-for name (`q`), for links and redirects built from it. */
+const withoutName = (url: string): string => {
+  const u = new URL(url, 'http://x');
+  u.searchParams.delete('q');
+  return `${u.pathname}${u.search}`;
+};
 
 const localPath = (v: unknown): string => (typeof v === 'string' && v.startsWith('/') && !v.startsWith('//') && !v.startsWith('/\\') ? v : '/');
 
@@ -215,7 +247,7 @@ const asyncRoute =
 /** The pages answer a visitor without a session with the login page (and come back after). */
 const requireUser: RequestHandler = (req, res, next) => {
   if (req.principal) return next();
-  if (req.method === 'GET') return res.redirect(303, `/login?next=${encodeURIComponent(localPath(req.originalUrl))}`);
+  if (req.method === 'GET') return res.redirect(303, `/login?next=${encodeURIComponent(localPath(withoutName(req.originalUrl)))}`);
   res.redirect(303, '/login');
 };
 
@@ -226,7 +258,7 @@ const me = (req: Request): Principal => req.principal!;
 export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
   const r = Router();
   const { cases, reports, organizations, records, documents, users, imports } = deps;
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, files: 1 } });
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, fieldSize: 6 * 1024 * 1024, files: 1 } });
   const urlencoded = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 200 });
   // Pages share the API's session (the cookie, the store, the user) and its authentication.
   const pages = [sessions, authenticate(deps.pool)];
@@ -268,6 +300,8 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
 
   // Everything below needs a user.
   const gate = [...pages, requireUser];
+  const adminOnly: RequestHandler = (req, _res, next) => (isAdmin(me(req)) ? next() : next(new HttpError(403, 'forbidden', 'admin only')));
+  const organizerOrAdmin: RequestHandler = (req, _res, next) => (canWriteEnterprises(me(req)) ? next() : next(new HttpError(403, 'forbidden', 'organizers and admins only')));
 
   // ---- my work
   r.get('/', ...gate, asyncRoute(async (req, res) => {
@@ -288,7 +322,7 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
     const Query = z.strictObject({
       organizationId: z.uuid({ error: 'must be a UUID' }).optional(),
       year: z.coerce.number().int().min(2000).max(2100).default(Number(today.slice(0, 4))),
-      asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date').optional(),
+      asOf: isoDate({ min: '2000-01-01' }).optional(),
     });
     const q = parse(Query, filled(req.query as Record<string, unknown>), 'query');
     const rootOrg = q.organizationId ?? orgList.find((o) => !orgList.some((x) => x.id === o.parentId))?.id;
@@ -324,7 +358,8 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
   const listPage = asyncRoute(async (req, res) => {
     const p = me(req);
     const source = req.method === 'POST' ? (req.body as Record<string, unknown>) : (req.query as Record<string, unknown>);
-    const raw = filled(source, ['_csrf']);
+    // A name searched for comes by POST only: never in a URL (and so never in a log or a bookmark).
+    const raw = filled(source, req.method === 'POST' ? ['_csrf'] : ['_csrf', 'q']);
     const orgList = await organizations.list(p);
     const base = { title: 'nav.cases', nav: 'cases', filters: raw, organizations: orgList, steps: [...ADMISSION_STEPS.map((s) => ({ id: s, type: 'admission' })), ...ESTABLISHMENT_STEP_IDS.filter((s) => !(ADMISSION_STEPS as readonly string[]).includes(s)).map((s) => ({ id: s, type: 'cell-establishment' }))] };
     let query;
@@ -378,8 +413,8 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
         ? { type, organizationId: b.organizationId || undefined, person: { fullName: b['person.fullName'] ?? '', dateOfBirth: b['person.dateOfBirth'] || undefined } }
         : { type, organizationId: b.upperId || undefined, enterpriseId: b.enterpriseId || undefined };
     const claim = await claimForm(deps, b.formId, p.userId, null);
-    if (claim === 'seen') {
-      req.session.flash = { kind: 'ok', text: translator(lang(req))('flash.alreadySent') };
+    if (claim === 'done' || claim === 'running') {
+      seenFlash(req, claim);
       return res.redirect(303, '/cases');
     }
     try {
@@ -388,10 +423,11 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
         parsed.type === 'admission'
           ? await cases.openAdmission(p, { organizationId: parsed.organizationId, person: parsed.person })
           : await cases.openEstablishment(p, { organizationId: parsed.organizationId, enterpriseId: parsed.enterpriseId });
+      await formDone(deps, b.formId);
       req.session.flash = { kind: 'ok', text: translator(lang(req))('flash.caseOpened') };
       res.redirect(303, `/cases/${snap.caseId}`);
     } catch (err) {
-      await releaseForm(deps, b.formId);
+      await releaseForm(deps, b.formId, err);
       if (!(err instanceof HttpError) || err.status >= 500) throw err;
       const errors = formErrors(err, NEW_CASE_FIELDS, lang(req));
       // The establishment form names the upper committee `upperId`.
@@ -463,7 +499,7 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
 
   const caseId = (req: Request): string => {
     const id = String(req.params.id ?? '');
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new HttpError(404, 'not_found', 'The case was not found');
+    if (!UUID.test(id)) throw new HttpError(404, 'not_found', 'The case was not found');
     return id;
   };
 
@@ -474,14 +510,17 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
     const id = caseId(req);
     const form = req.body as Record<string, string>;
     const claim = await claimForm(deps, form.formId, p.userId, id);
-    if (claim === 'seen') {
-      req.session.flash = { kind: 'ok', text: translator(lang(req))('flash.alreadySent') };
+    if (claim === 'done' || claim === 'running') {
+      seenFlash(req, claim);
       return res.redirect(303, `/cases/${id}`);
     }
     const step = String(req.params.step);
-    const type = await cases.caseType(p, id);
-    const fields = type === 'admission' ? ADMISSION_FORMS[step as AdmissionStep] : ESTABLISHMENT_FORMS[step as EstablishmentStepId];
+    let type: string;
+    let fields: readonly FormField[] | undefined;
     try {
+      type = await cases.caseType(p, id);
+      const forms: Readonly<Record<string, readonly FormField[]>> = type === 'admission' ? ADMISSION_FORMS : ESTABLISHMENT_FORMS;
+      fields = Object.hasOwn(forms, step) ? forms[step] : undefined;
       if (!fields) throw new HttpError(404, 'not_found', `No step ${step} in a ${type} case`);
       let body = formToBody(fields, form);
       if (type === 'admission') {
@@ -502,10 +541,11 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
         const parsed = parse(ESTABLISHMENT_BODIES[s] as z.ZodType<Record<string, unknown>>, body, 'body');
         await cases.signEstablishment(p, id, { step: s, ...parsed } as EstablishmentStepData);
       }
+      await formDone(deps, form.formId);
       req.session.flash = { kind: 'ok', text: translator(lang(req))('flash.signed', { step: stepLabel(type, step, lang(req)) }) };
       res.redirect(303, `/cases/${id}`);
     } catch (err) {
-      await releaseForm(deps, form.formId);
+      await releaseForm(deps, form.formId, err);
       if (!(err instanceof HttpError) || err.status >= 500 || err.status === 404) throw err;
       await casePage(req, res, id, { values: form, errors: formErrors(err, fields ?? [], lang(req)) }, err.status);
     }
@@ -517,13 +557,18 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
       const p = me(req);
       const id = caseId(req);
       const form = req.body as Record<string, string>;
-      if ((await claimForm(deps, form.formId, p.userId, id)) === 'seen') return res.redirect(303, `/cases/${id}`);
+      const claim = await claimForm(deps, form.formId, p.userId, id);
+      if (claim === 'done' || claim === 'running') {
+        seenFlash(req, claim);
+        return res.redirect(303, `/cases/${id}`);
+      }
       try {
         await run(p, id, form);
+        await formDone(deps, form.formId);
         req.session.flash = { kind: 'ok', text: translator(lang(req))(flashKey) };
         res.redirect(303, `/cases/${id}${name === 'comments' ? '#comments' : ''}`);
       } catch (err) {
-        await releaseForm(deps, form.formId);
+        await releaseForm(deps, form.formId, err);
         if (!(err instanceof HttpError) || err.status >= 500 || err.status === 404) throw err;
         await casePage(req, res, id, { actionErrors: formErrors(err, [{ name: 'reason', kind: 'text' }, { name: 'body', kind: 'text' }, { name: 'organizationId', kind: 'select' }], lang(req)), actionValues: form }, err.status);
       }
@@ -556,7 +601,7 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
   }));
   r.get('/imports/:id', ...gate, asyncRoute(async (req, res) => {
     const id = String(req.params.id);
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HttpError(404, 'not_found', 'The import was not found');
+    if (!UUID.test(id)) throw new HttpError(404, 'not_found', 'The import was not found');
     const job = await imports.job(me(req), id);
     const progress = job.total ? Math.round((100 * job.done) / job.total) : 100;
     const view = req.headers['hx-request'] ? 'partials/import-progress' : 'import-job';
@@ -585,15 +630,22 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
       ...extra,
     }, status);
   };
-  r.post('/enterprises', ...gate, urlencoded, csrfProtection, asyncRoute(async (req, res) => {
+  r.post('/enterprises', ...gate, organizerOrAdmin, urlencoded, csrfProtection, asyncRoute(async (req, res) => {
     const p = me(req);
     const b = req.body as Record<string, string>;
+    const claim = await claimForm(deps, b.formId, p.userId, null);
+    if (claim === 'done' || claim === 'running') {
+      seenFlash(req, claim);
+      return res.redirect(303, '/enterprises');
+    }
     const fields: FormField[] = ['name', 'taxCode', 'zone', 'investorCountry', 'workforce', 'address'].map((name) => ({ name, kind: name === 'workforce' ? 'number' : 'text', optional: name !== 'name' }));
     try {
       const created = await records.createEnterprise(p, parse(EnterpriseCreate, formToBody(fields, b), 'body'));
+      await formDone(deps, b.formId);
       req.session.flash = { kind: 'ok', text: translator(lang(req))('flash.enterpriseCreated', { name: created.name as string }) };
       res.redirect(303, '/enterprises');
     } catch (err) {
+      await releaseForm(deps, b.formId, err);
       if (!(err instanceof HttpError) || err.status >= 500) throw err;
       await enterprisesPage(req, res, { values: b, errors: formErrors(err, fields, lang(req)) }, err.status);
     }
@@ -614,8 +666,6 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
   }));
 
   // ---- admin: users, targets, calendar, step deadlines, outbox
-  const adminOnly: RequestHandler = (req, _res, next) => (isAdmin(me(req)) ? next() : next(new HttpError(403, 'forbidden', 'admin only')));
-  const organizerOrAdmin: RequestHandler = (req, _res, next) => (canWriteEnterprises(me(req)) ? next() : next(new HttpError(403, 'forbidden', 'organizers and admins only')));
 
   const usersPage = async (req: Request, res: Response, extra: Ctx = {}, status = 200) => {
     const [list, orgList] = await Promise.all([users.list(), organizations.list(me(req))]);
@@ -673,14 +723,44 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
     }
   }));
 
-  r.get('/admin/calendar', ...gate, asyncRoute(async (req, res) => {
-    const year = /^\d{4}$/.test(String(req.query.year)) ? Number(req.query.year) : Number(vietnamDate(Date.now()).slice(0, 4));
-    if (year < 1900 || year > 2100) throw new HttpError(400, 'validation_failed', 'year: must be between 1900 and 2100');
+  const calendarPage = async (req: Request, res: Response, year: number, extra: Ctx = {}, status = 200) => {
     const view = await deps.calendar.year(year, 'mon-fri');
-    render(req, res, 'admin-calendar', { title: 'admin.calendar', nav: 'admin', year, prev: year - 1, next: year + 1, view });
+    // The form starts from the year's announced days (or is empty for a law-only year).
+    const lines = view.source === 'announced' ? [...view.daysOff, ...view.makeUpDays].sort((a, b) => a.date.localeCompare(b.date)).map((d) => [d.date, d.kind, d.holiday ?? '', d.note ?? ''].join(';')).join('\n') : '';
+    render(req, res, 'admin-calendar', { title: 'admin.calendar', nav: 'admin', year, prev: year - 1, next: year + 1, view, values: { source: view.announcedBy ?? '', days: lines }, ...extra }, status);
+  };
+  const calendarYear = (v: unknown): number => {
+    const year = /^\d{4}$/.test(String(v)) ? Number(v) : Number(vietnamDate(Date.now()).slice(0, 4));
+    if (year < 1900 || year > 2100) throw new HttpError(400, 'validation_failed', 'year: must be between 1900 and 2100');
+    return year;
+  };
+  r.get('/admin/calendar', ...gate, asyncRoute((req, res) => calendarPage(req, res, calendarYear(req.query.year))));
+  r.post('/admin/calendar', ...gate, adminOnly, urlencoded, csrfProtection, asyncRoute(async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const year = calendarYear(b.year);
+    // One day per line: date;kind;holiday;note (holiday and note may be empty).
+    const days = String(b.days ?? '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => {
+        const [date = '', kind = '', holiday = '', ...note] = l.split(';').map((x) => x.trim());
+        return { date, kind, holiday: holiday || null, ...(note.join(';') ? { note: note.join(';') } : {}) };
+      });
+    try {
+      const saved = await deps.calendar.saveYear(me(req), { year, ...parse(YearBody, { source: b.source ?? '', days }, 'body') });
+      req.session.flash = { kind: 'ok', text: translator(lang(req))('flash.calendarSaved', { n: saved.casesNotified }) };
+      res.redirect(303, `/admin/calendar?year=${year}`);
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status >= 500) throw err;
+      const errors = formErrors(err, [{ name: 'source', kind: 'text' }, { name: 'days', kind: 'text' }], lang(req));
+      // A bad day names its line: days.N.field → line N+1.
+      const lines = (err.fields ?? []).filter((f) => f.field.startsWith('days.')).map((f) => `${translator(lang(req))('admin.calendarLine', { n: Number(f.field.split('.')[1]) + 1 })} ${f.field.split('.').slice(2).join('.')}: ${translateMessage(f, lang(req))}`);
+      await calendarPage(req, res, year, { values: b, errors: { fields: lines.length ? { ...errors.fields, days: lines.join(' ') } : errors.fields, general: lines.length ? [] : errors.general } }, err.status);
+    }
   }));
 
-  r.get('/admin/deadlines', ...gate, asyncRoute(async (req, res) => {
+  const deadlinesPage = async (req: Request, res: Response, extra: Ctx = {}, status = 200) => {
     const l = lang(req);
     const { rows: ladders } = await deps.pool.query<{ caseType: string; step: string; rungs: unknown }>(
       `SELECT case_type AS "caseType", step, rungs FROM escalation_ladders ORDER BY case_type, step`,
@@ -691,7 +771,47 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
       admission: ADMISSION_STEPS.map((s) => ({ step: s, label: stepLabel('admission', s, l), deadline: STEP_META[s].deadline ?? null, signer: STEP_META[s].signer })),
       establishment: ESTABLISHMENT_STEP_CATALOG.map((s) => ({ step: s.id, label: s.label[l], workingDays: s.workingDays })),
       ladders: ladders.map((x) => ({ ...x, rungs: JSON.stringify(x.rungs) })),
+      ladderSteps: ['*', ...ADMISSION_STEPS, ...ESTABLISHMENT_STEP_IDS.filter((x) => !(ADMISSION_STEPS as readonly string[]).includes(x))],
+      values: { rungs: JSON.stringify(DEFAULT_LADDER) },
+      ...extra,
+    }, status);
+  };
+  r.get('/admin/deadlines', ...gate, asyncRoute((req, res) => deadlinesPage(req, res)));
+  r.post('/admin/deadlines', ...gate, adminOnly, urlencoded, csrfProtection, asyncRoute(async (req, res) => {
+    const p = me(req);
+    const b = req.body as Record<string, string>;
+    const LadderForm = z.strictObject({
+      caseType: z.enum(['admission', 'cell-establishment'], { error: 'must be admission or cell-establishment' }),
+      step: z.enum(['*', ...ADMISSION_STEPS, ...ESTABLISHMENT_STEP_IDS] as [string, ...string[]], { error: 'must be a step id or *' }),
+      rungs: z.string().max(4000, 'must be at most 4000 characters'),
     });
+    try {
+      const form = parse(LadderForm, { caseType: b.caseType, step: b.step, rungs: b.rungs ?? '' }, 'body');
+      let json: unknown;
+      try {
+        json = JSON.parse(form.rungs);
+      } catch {
+        throw new HttpError(400, 'validation_failed', 'rungs: is not valid JSON', [{ field: 'rungs', rule: 'json', message: 'is not valid JSON' }]);
+      }
+      const rungs = LadderSchema.safeParse(json);
+      if (!rungs.success) {
+        const issue = rungs.error.issues[0]!;
+        throw new HttpError(400, 'validation_failed', `rungs: ${issue.path.join('.')} ${issue.message}`, [{ field: 'rungs', rule: 'ladder', message: `${issue.path.join('.')} ${issue.message}`.trim() }]);
+      }
+      await withTransaction(deps.pool, async (db) => {
+        await db.query(
+          `INSERT INTO escalation_ladders (case_type, step, rungs) VALUES ($1, $2, $3)
+           ON CONFLICT (case_type, step) DO UPDATE SET rungs = EXCLUDED.rungs, updated_at = now()`,
+          [form.caseType, form.step, JSON.stringify(rungs.data)],
+        );
+        await appendAudit(db, { actorUserId: p.userId, actorIp: p.ip, action: 'escalation-ladder.set', entityType: 'escalation-ladder', entityId: `${form.caseType}/${form.step}`, details: { rungs: rungs.data } });
+      });
+      req.session.flash = { kind: 'ok', text: translator(lang(req))('flash.ladderSaved') };
+      res.redirect(303, '/admin/deadlines');
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status >= 500) throw err;
+      await deadlinesPage(req, res, { values: b, errors: formErrors(err, [{ name: 'caseType', kind: 'select' }, { name: 'step', kind: 'select' }, { name: 'rungs', kind: 'text' }], lang(req)) }, err.status);
+    }
   }));
 
   r.get('/admin/outbox', ...gate, adminOnly, asyncRoute(async (req, res) => {
@@ -702,16 +822,18 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
     render(req, res, 'admin-outbox', { title: 'admin.outbox', nav: 'admin', items: rows });
   }));
 
-  // Errors on pages: a login for 401, the page's own error page for the rest (404 also for out-of-scope cases).
-  r.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (!req.principal && !(err instanceof HttpError)) return next(err);
-    const status = err instanceof HttpError ? err.status : (err as { code?: string })?.code === 'EBADCSRFTOKEN' ? 403 : 500;
+  // Errors on pages: the login for 401, else the error page in the page's language (never the API's JSON).
+  r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = err instanceof multer.MulterError ? new HttpError(err.code === 'LIMIT_FILE_SIZE' ? 413 : 400, 'bad_upload', err.message) : toHttpError(err);
+    const status = known?.status ?? 500;
     if (status === 500) {
       deps.logger?.error({ err: { message: (err as Error)?.message, stack: (err as Error)?.stack }, method: req.method, route: req.route?.path ?? req.path }, 'page error');
     }
     if (status === 401) return res.redirect(303, '/login');
-    const key = status === 404 ? 'errors.notFound' : status === 403 ? ((err as { code?: string })?.code === 'EBADCSRFTOKEN' ? 'errors.csrf' : 'errors.forbidden') : status === 500 ? 'errors.internal' : 'errors.badRequest';
-    render(req, res, 'error', { title: 'errors.title', status, message: key, detail: status < 500 && status !== 404 && err instanceof HttpError ? translateMessage({ field: '', rule: err.code, message: err.message }, lang(req)) : null }, status);
+    const csrf = known?.code === 'csrf';
+    const key = status === 404 ? 'errors.notFound' : csrf ? 'errors.csrf' : status === 403 ? 'errors.forbidden' : status === 413 ? 'errors.tooLarge' : status >= 500 ? 'errors.internal' : 'errors.badRequest';
+    const detail = known && status < 500 && status !== 404 && !csrf ? translateMessage({ field: '', rule: known.code, message: known.message }, lang(req)) : null;
+    render(req, res, 'error', { title: 'errors.title', status, message: key, detail, bare: !req.principal }, status);
   });
   return r;
 }

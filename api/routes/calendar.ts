@@ -30,7 +30,7 @@ const AddQuery = z.strictObject({
   week,
 });
 const BetweenQuery = z.strictObject({ from: calendarDate, to: calendarDate, week });
-const YearBody = z.strictObject({
+export const YearBody = z.strictObject({
   source: line(1000),
   days: z
     .array(

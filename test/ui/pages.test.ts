@@ -117,6 +117,11 @@ describe('staff UI pages', () => {
       const hold = await s.request('POST', `/cases/${caseId}/hold`, { _csrf: s.csrf(), reason: 'thử' });
       expect(hold.status).toBe(404);
     }
+    // Only organizers and admins add enterprises, whatever the form says.
+    const v = await session('p-viewer');
+    expect((await v.request('POST', '/enterprises', { _csrf: v.csrf(), name: 'Công ty Lén' })).status).toBe(403);
+    const cellUser = await session('p-cell');
+    expect((await cellUser.request('POST', '/admin/targets', { _csrf: cellUser.csrf(), organizationId: upper, year: '2024', kind: 'admissions', value: '1' })).status).toBe(403);
   });
 
   it('lists what waits for the cell approver, searches without accents, and keeps the name out of saved links', async () => {
@@ -125,6 +130,13 @@ describe('staff UI pages', () => {
     expect(found.status).toBe(200);
     expect(found.html).toContain(`/cases/${caseId}`);
     expect(found.html).toContain('href="/cases?status&#x3D;open"');
+    // A name in the query string is ignored: names travel by POST only.
+    const byGet = await staff.request('GET', '/cases?q=zzzz');
+    expect(byGet.status).toBe(200);
+    expect(byGet.html).toContain(`/cases/${caseId}`);
+    expect(byGet.html).not.toContain('zzzz');
+    const badDay = await staff.request('GET', '/dashboard?asOf=2024-02-30');
+    expect(badDay.status).toBe(400);
     const bad = await staff.request('POST', '/cases', { _csrf: staff.csrf(), q: 'x', dueWithin: '-1' });
     expect(bad.status).toBe(400);
     expect(bad.html).toMatch(/data-field="q">Phải ít nhất 2/);
@@ -145,7 +157,7 @@ describe('staff UI pages', () => {
     expect(again.status).toBe(303);
     const page = await s.request('GET', `/cases/${caseId}`);
     expect(page.html).toContain('Đang tạm dừng');
-    expect(page.html).toContain('Đã tạm dừng hồ sơ.');
+    expect(page.html).toContain('Biểu mẫu này đã được gửi; không ghi nhận lần hai.');
     const audit = await stack.db.pool.query(`SELECT count(*)::int AS n FROM case_events WHERE case_id = $1 AND kind = 'case-noted' AND data ->> 'note' = 'hold'`, [caseId]);
     expect(audit.rows[0].n).toBe(1);
     const empty = await s.request('POST', `/cases/${caseId}/comments`, { _csrf: s.csrf(), formId: crypto.randomUUID(), body: '   ' });
@@ -208,6 +220,37 @@ describe('staff UI pages', () => {
     const created = await s.request('POST', '/admin/users', { _csrf: s.csrf(), username: 'can-bo-moi', displayName: 'Cán bộ Mới', password: 'mật-khẩu-đủ-dài-2026', role: 'organizer', organizationId: upper });
     expect(created.status, created.html.slice(0, 2000)).toBe(303);
     expect((await s.request('GET', '/admin/users')).html).toContain('Cán bộ Mới');
+  });
+
+  it('edits a year of the holiday calendar and a step’s escalation ladder (admin), naming the bad line or rung', async () => {
+    const s = await session(await adminName());
+    await s.request('GET', '/admin/calendar?year=2030');
+    const bad = await s.request('POST', '/admin/calendar', { _csrf: s.csrf(), year: '2030', source: 'Thông báo thử', days: '2030-02-01;bridge;tet;Nghỉ thêm\n2030-13-01;holiday' });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toMatch(/data-field="days">Dòng 2, date: Ngày không hợp lệ./);
+    const ok = await s.request('POST', '/admin/calendar', { _csrf: s.csrf(), year: '2030', source: 'Thông báo thử', days: '2030-02-01;bridge;tet;Nghỉ thêm' });
+    expect(ok.location).toBe('/admin/calendar?year=2030');
+    const page = await s.request('GET', '/admin/calendar?year=2030');
+    expect(page.html).toContain('01/02/2030');
+    expect(page.html).toContain('2030-02-01;bridge;tet;Nghỉ thêm');
+
+    await s.request('GET', '/admin/deadlines');
+    const notJson = await s.request('POST', '/admin/deadlines', { _csrf: s.csrf(), caseType: 'admission', step: 'cell-vote', rungs: '[{' });
+    expect(notJson.status).toBe(400);
+    expect(notJson.html).toContain('data-field="rungs"');
+    const badRung = await s.request('POST', '/admin/deadlines', { _csrf: s.csrf(), caseType: 'admission', step: 'cell-vote', rungs: '[{"name":"level-1","offsetWorkingDays":0,"to":["everyone"]}]' });
+    expect(badRung.status).toBe(400);
+    expect(badRung.html).toMatch(/data-field="rungs">[^<]*0\.to\.0/);
+    const rungs = [{ name: 'level-1', offsetWorkingDays: 2, to: ['actor'] }];
+    expect((await s.request('POST', '/admin/deadlines', { _csrf: s.csrf(), caseType: 'admission', step: 'cell-vote', rungs: JSON.stringify(rungs) })).location).toBe('/admin/deadlines');
+    const stored = await stack.db.pool.query(`SELECT rungs FROM escalation_ladders WHERE case_type = 'admission' AND step = 'cell-vote'`);
+    expect(stored.rows[0].rungs).toEqual(rungs);
+    const audit = await stack.db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'escalation-ladder.set' AND entity_id = 'admission/cell-vote'`);
+    expect(audit.rows[0].n).toBe(1);
+    // Organizers read the deadlines but cannot change them.
+    const staff = await session('p-staff');
+    expect((await staff.request('GET', '/admin/deadlines')).html).not.toContain('action="/admin/deadlines"');
+    expect((await staff.request('POST', '/admin/deadlines', { _csrf: staff.csrf(), caseType: 'admission', step: '*', rungs: '[]' })).status).toBe(403);
   });
 
   /** A fresh login's cookie and CSRF token (for multipart posts, which `session` does not build). */
