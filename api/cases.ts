@@ -235,6 +235,33 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     }
     return held;
   }
+  /**
+   * A sign-off that carries decision numbers: they are reserved, the update sent, and on failure released
+   * with the case's earlier reservations for those steps given back — all under one advisory lock per case,
+   * so two sign-offs of the same case at once take turns and the loser cannot drop the winner's number.
+   */
+  async function withNumbers<T>(caseId: string, wanted: ReadonlyArray<{ readonly reservation: Reservation; readonly field: string }>, run: () => Promise<T>): Promise<T> {
+    if (wanted.length === 0) return run();
+    const lock = await pool.connect();
+    const key = `decision-numbers:${caseId}`;
+    try {
+      await lock.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      const before = await q.decisionReservations(pool, caseId, wanted.map((w) => w.reservation.step));
+      let held: Reservation[] = [];
+      try {
+        held = await reserveNumbers(wanted);
+        return await run();
+      } catch (err) {
+        await releaseNumbers(held);
+        for (const r of before) await q.reserveDecisionNumber(pool, r);
+        throw err;
+      }
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => undefined);
+      lock.release();
+    }
+  }
+
 
   return {
     async openAdmission(p, input) {
@@ -339,17 +366,13 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       const enriched = await enrich(row, data);
       const actor = signActor(p, staff);
       // A decision number is reserved before the decision is sent, and released if the workflow refuses it.
-      const held = await reserveNumbers(
+      return withNumbers(
+        caseId,
         (enriched.step === 'decision' || enriched.step === 'recognition-decision') && chain
           ? [{ reservation: { organizationId: chain.competent.organizationId, year: Number(enriched.issuedOn.slice(0, 4)), number: enriched.number, caseId, step: enriched.step }, field: 'number' }]
           : [],
+        () => update(row, (h) => h.executeUpdate(signStepUpdate, { args: [{ data: enriched, actor }] })),
       );
-      try {
-        return await update(row, (h) => h.executeUpdate(signStepUpdate, { args: [{ data: enriched, actor }] }));
-      } catch (err) {
-        await releaseNumbers(held);
-        throw err;
-      }
     },
 
     async withdraw(p, caseId, reason) {
@@ -446,7 +469,8 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         throw new HttpError(403, 'forbidden', data.step === 'decision' ? `the decision is signed by the standing committee of ${org.id}` : 'this step is recorded by the organizing staff');
       }
       const normalized = data.step === 'decision' ? { ...data, establishmentNumber: normalizeDecisionNumber(data.establishmentNumber), appointmentNumber: normalizeDecisionNumber(data.appointmentNumber) } : data;
-      const held = await reserveNumbers(
+      return withNumbers(
+        caseId,
         normalized.step === 'decision'
           ? (['establishmentNumber', 'appointmentNumber'] as const).map((field) => ({
               reservation: {
@@ -459,13 +483,8 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
               field,
             }))
           : [],
+        () => update(row, (h) => h.executeUpdate(signEstablishmentStepUpdate, { args: [{ data: normalized, actor: signActor(p, staff) }] })),
       );
-      try {
-        return await update(row, (h) => h.executeUpdate(signEstablishmentStepUpdate, { args: [{ data: normalized, actor: signActor(p, staff) }] }));
-      } catch (err) {
-        await releaseNumbers(held);
-        throw err;
-      }
     },
 
     async recordMemberTransfer(p, caseId, personId) {

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parsePayloadKeys, type PayloadKeys } from './payload-codec.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,6 +58,9 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: optionalString,
   TEMPORAL_TLS_KEY_PATH: optionalString,
   TEMPORAL_API_KEY: optionalString,
+  PAYLOAD_ENCRYPTION_KEY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64 (44 characters): openssl rand -base64 32').optional()),
+  PAYLOAD_ENCRYPTION_KEY_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[\w.-]{1,40}$/, 'must be a short name such as k1 or 2026-11').default('k1')),
+  PAYLOAD_ENCRYPTION_OLD_KEYS: optionalString,
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_TEST_SERVER_PATH: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
@@ -94,6 +98,8 @@ export interface Config {
     readonly taskQueue: string;
     readonly tls: boolean | { readonly certPath: string; readonly keyPath: string };
     readonly apiKey: string | undefined;
+    /** Payload encryption (AES-256-GCM) keys; unset: payloads go to Temporal as plain JSON. */
+    readonly payloadKeys: PayloadKeys | undefined;
     readonly cliPath: string | undefined;
     readonly testServerPath: string | undefined;
     readonly devPort: number;
@@ -165,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       tls,
       apiKey: e.TEMPORAL_API_KEY,
+      payloadKeys: parsePayloadKeys(e.PAYLOAD_ENCRYPTION_KEY, e.PAYLOAD_ENCRYPTION_KEY_ID, e.PAYLOAD_ENCRYPTION_OLD_KEYS),
       cliPath: e.TEMPORAL_CLI_PATH,
       testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
       devPort: e.TEMPORAL_DEV_PORT,

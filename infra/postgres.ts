@@ -43,9 +43,16 @@ export interface EmbeddedOptions {
  * its async hook without a callback (a TypeError at exit); whoever starts the server stops it. Signals too
  * when the caller drains and stops on its own.
  */
+const unhooked = new Set<string>();
 export function tameExitHooks(callerHandlesSignals: boolean): void {
-  for (const event of ['beforeExit', 'exit', 'message']) exitHook.unhookEvent(event);
-  if (callerHandlesSignals) for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+  // Once per event: unhooking twice (a server started again in the same process) throws.
+  const unhook = (event: string) => {
+    if (unhooked.has(event)) return;
+    unhooked.add(event);
+    exitHook.unhookEvent(event);
+  };
+  for (const event of ['beforeExit', 'exit', 'message']) unhook(event);
+  if (callerHandlesSignals) for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) unhook(signal);
 }
 
 export async function openDatabase(opts: { url: string | undefined } & EmbeddedOptions): Promise<Database> {

@@ -83,6 +83,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      payloadKeys: config.temporal.payloadKeys,
       deps: { pool, client, chromiumPath: config.chromiumPath, mailer: createMailer(config.mail), publicUrl: config.http.publicUrl },
     });
     const running = worker.run();

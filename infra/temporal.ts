@@ -3,12 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from './config.js';
+import { dataConverterFor, type PayloadKeys } from './payload-codec.js';
 
 export interface TemporalTarget {
   readonly address: string;
   readonly namespace: string;
   readonly tls?: Config['temporal']['tls'];
   readonly apiKey?: string | undefined;
+  /** Payload encryption keys (see payload-codec.ts); the worker must be given the same. */
+  readonly payloadKeys?: PayloadKeys | undefined;
 }
 
 async function tlsOptions(tls: TemporalTarget['tls']): Promise<ConnectionOptions['tls']> {
@@ -24,7 +27,8 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
     tls: await tlsOptions(target.tls),
     ...(target.apiKey ? { apiKey: target.apiKey } : {}),
   });
-  return new Client({ connection, namespace: target.namespace });
+  const dataConverter = dataConverterFor(target.payloadKeys);
+  return new Client({ connection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 
 export async function connectWorkerConnection(target: TemporalTarget): Promise<NativeConnection> {

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { dataConverterFor, type PayloadKeys } from './payload-codec.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -15,10 +16,14 @@ export interface WorkerOptions {
   readonly deps: ActivityDeps;
   /** A prebuilt bundle (tests bundle once per file); default: bundle `workflows/index.ts` now. */
   readonly workflowBundle?: WorkflowBundleOption;
+  /** Payload encryption keys: the same as the clients' (see payload-codec.ts). */
+  readonly payloadKeys?: PayloadKeys | undefined;
 }
 
 export function createWorker(opts: WorkerOptions): Promise<Worker> {
+  const dataConverter = dataConverterFor(opts.payloadKeys);
   return Worker.create({
+    ...(dataConverter ? { dataConverter } : {}),
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    payloadKeys: config.temporal.payloadKeys,
     deps: { pool, client, chromiumPath: config.chromiumPath, mailer: createMailer(config.mail), publicUrl: config.http.publicUrl },
   });
   const { ensureDigestSchedule } = await import('./schedules.js');

@@ -4,7 +4,8 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { dataConverterFor, type PayloadKeys } from '../../infra/payload-codec.js';
 import type { Logger } from 'pino';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app.js';
@@ -31,10 +32,13 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(opts: { worker?: boolean; logger?: Logger } = {}): Promise<TestStack> {
+export async function startTestStack(opts: { worker?: boolean; logger?: Logger; payloadKeys?: PayloadKeys } = {}): Promise<TestStack> {
   installRuntime();
   const db = await createTestDatabase();
-  const conns = await devServerConnections();
+  const dev = await devServerConnections();
+  // With payload keys, the client (API and activities) and the worker seal every payload (infra/payload-codec.ts).
+  const dataConverter = dataConverterFor(opts.payloadKeys);
+  const conns = dataConverter ? { ...dev, client: new Client({ connection: dev.client.connection, dataConverter }) } : dev;
   const taskQueue = uniqueTaskQueue();
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -45,6 +49,7 @@ export async function startTestStack(opts: { worker?: boolean; logger?: Logger }
       taskQueue,
       deps: { pool: db.pool, client: conns.client },
       workflowBundle: await workflowBundle(),
+      payloadKeys: opts.payloadKeys,
     });
     running = worker.run();
   }

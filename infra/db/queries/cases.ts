@@ -210,6 +210,15 @@ export async function reserveDecisionNumber(db: Queryable, k: { organizationId: 
   return rows[0]?.caseId === k.caseId;
 }
 
+/** The numbers a case holds for these steps (to give them back if a change that replaced them fails). */
+export async function decisionReservations(db: Queryable, caseId: string, steps: readonly string[]): Promise<Array<{ organizationId: string; year: number; number: string; caseId: string; step: string }>> {
+  const { rows } = await db.query(
+    `SELECT organization_id AS "organizationId", year, number, case_id AS "caseId", step FROM decision_numbers WHERE case_id = $1 AND step = ANY($2::text[])`,
+    [caseId, steps],
+  );
+  return rows;
+}
+
 export async function releaseDecisionNumber(db: Queryable, k: { organizationId: string; year: number; number: string; caseId: string; step: string }): Promise<void> {
   await db.query('DELETE FROM decision_numbers WHERE case_id = $1 AND step = $2 AND number = $3', [k.caseId, k.step, k.number]);
 }
