@@ -257,8 +257,12 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
         throw err;
       }
     } finally {
-      await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => undefined);
-      lock.release();
+      // A connection lost meanwhile took its session's lock with it: that client is destroyed, not reused.
+      const lost = await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      lock.release(lost);
     }
   }
 

@@ -45,9 +45,9 @@ import { addDays } from '../workflows/calendar/dates.js';
 import { vietnamDate } from '../workflows/calendar/work-calendar.js';
 import type { StepData } from '../workflows/definitions.js';
 
-const { values: args } = parseArgs({ options: { cases: { type: 'string', default: '100' }, quick: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { cases: { type: 'string', default: '100' }, quick: { type: 'boolean', default: false }, 'pg-down': { type: 'string' } } });
 const N = args.quick ? 12 : Number(args.cases);
-const PG_DOWN_S = args.quick ? 10 : 30;
+const PG_DOWN_S = args['pg-down'] ? Number(args['pg-down']) : args.quick ? 10 : 30;
 const SMTP_DOWN_S = args.quick ? 20 : 60;
 const OVERDUE_CASES = args.quick ? 3 : 10;
 const CELLS = 4;
@@ -74,16 +74,27 @@ async function main(): Promise<void> {
   const client = await connectClient({ address: temporal.address, namespace: 'default' });
   const taskQueue = 'bench-faults';
   let worker: ChildProcess | undefined;
-  const startWorker = async () => {
+  let killing = false;
+  const crashes: string[] = [];
+  const startWorker = async (): Promise<void> => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../infra/worker.ts', import.meta.url))], {
       env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, SMTP_URL: smtp.url, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let errText = '';
+    child.stderr!.on('data', (b: Buffer) => (errText = (errText + b.toString()).slice(-4000)));
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (b: Buffer) => (b.toString().includes('worker ready') ? resolve() : undefined));
-      child.once('exit', (code) => reject(new Error(`the worker exited with ${code} before it was ready`)));
+      child.once('exit', (code) => reject(new Error(`the worker exited with ${code} before it was ready: ${errText}`)));
     });
     child.removeAllListeners('exit');
+    // Like a supervisor (systemd, Kubernetes): a worker that exits on its own is started again, and counted.
+    child.once('exit', (code, signal) => {
+      if (killing) return;
+      crashes.push(`exit ${code ?? signal}: ${errText.split('\n').filter(Boolean).slice(-3).join(' | ')}`);
+      log(`the worker exited on its own (${code ?? signal}); starting another`);
+      setTimeout(() => void startWorker().catch((err) => log(`restart failed: ${(err as Error).message}`)), 2000);
+    });
     worker = child;
   };
   await startWorker();
@@ -184,7 +195,11 @@ async function main(): Promise<void> {
 
     // ---- the faults ----
     await sleep(4000);
+    killing = true;
+    const killed = new Promise((r) => worker!.once('exit', r));
     worker!.kill('SIGKILL');
+    await killed;
+    killing = false;
     faults.push('worker SIGKILL');
     log(`fault 1: worker killed (SIGKILL) at ${signed} sign-offs; a new one in 2 s`);
     await sleep(2000);
@@ -261,8 +276,9 @@ async function main(): Promise<void> {
     const lostMail = Math.max(0, sent - smtp.received.length) + outbox.filter((r) => r.status !== 'sent' && r.status !== 'local').reduce((a, r) => a + r.n, 0);
     const duplicated = dupSteps + dupNumbers + dupAudit + dupMail;
     log(`outbox: ${JSON.stringify(Object.fromEntries(outbox.map((r) => [r.status, r.n])))}; delivered to the listener: ${smtp.received.length}`);
+    for (const c of crashes) log(`worker crash: ${c}`);
     console.log(
-      `\nfaults: cases=${N} faults=${faults.length} (${faults.join(', ')}) sign-offs=${signed} client retries=${retries} ` +
+      `\nfaults: cases=${N} faults=${faults.length} (${faults.join(', ')}) sign-offs=${signed} client retries=${retries} worker crashes=${crashes.length} ` +
         `emails=${smtp.received.length} lost=${lost + lostMail + numberGaps} duplicated=${duplicated} ` +
         `(cases not at their step ${lost}, emails lost ${lostMail}, document numbers lost ${numberGaps}; steps twice ${dupSteps}, ` +
         `papers numbered twice ${dupNumbers}, audit rows twice ${dupAudit}, emails twice ${dupMail}) in ${((Date.now() - started) / 1000).toFixed(0)} s`,
@@ -271,6 +287,7 @@ async function main(): Promise<void> {
   } finally {
     server.closeAllConnections();
     server.close();
+    killing = true;
     if (worker && worker.exitCode === null) {
       const exited = new Promise((r) => worker!.once('exit', r));
       worker.kill('SIGTERM');

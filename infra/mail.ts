@@ -37,6 +37,9 @@ export function createMailer(opts: { smtpUrl: string | undefined; from: string }
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
   } as Parameters<typeof nodemailer.createTransport>[0]);
+  // A pooled connection the server drops (a restart, an outage) is reported as an 'error' event on the
+  // transport; unheard, it would end the worker. The send it hit fails on its own and the outbox retries it.
+  transport.on('error', () => undefined);
   return {
     kind: 'smtp',
     async send(m) {

@@ -77,6 +77,34 @@ describe('staff UI pages', () => {
     expect(away.location).toBe('/');
   });
 
+  it('gives a new session id at login (no fixation) and ends the session at logout', async () => {
+    const first = await fetch(`${stack.baseUrl}/login`);
+    const before = first.headers.getSetCookie()[0]!.split(';')[0]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await first.text())![1]!;
+    const login = await fetch(`${stack.baseUrl}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: before, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, username: 'p-staff', password: TEST_PASSWORD }).toString(),
+    });
+    expect(login.status).toBe(303);
+    const after = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect(after).not.toBe(before);
+    // The pre-login id (one an attacker could have planted) opens nothing; the new one does.
+    expect((await fetch(`${stack.baseUrl}/`, { headers: { cookie: before }, redirect: 'manual' })).status).toBe(303);
+    const home = await fetch(`${stack.baseUrl}/`, { headers: { cookie: after } });
+    expect(home.status).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(await home.text())![1]!;
+    const out = await fetch(`${stack.baseUrl}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: after, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: token }).toString(),
+    });
+    expect(out.status).toBe(303);
+    expect((await fetch(`${stack.baseUrl}/`, { headers: { cookie: after }, redirect: 'manual' })).status).toBe(303);
+  });
+
   it('refuses a login form without its CSRF token', async () => {
     const s = await session(null);
     const res = await s.request('POST', '/login', { username: 'p-staff', password: TEST_PASSWORD });
