@@ -99,7 +99,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 export async function isServing(address: string): Promise<boolean> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 1_000 });
+    // No retry interceptor: this probe polls on its own, and a retry timer left pending when the probe gives up
+    // and closes the connection would fire on a shut-down channel and throw out of a timer (seen when the
+    // fault bench restarts the server).
+    connection = await Connection.connect({ address, connectTimeout: 1_000, interceptors: [] });
     await connection.workflowService.getSystemInfo({});
     await connection.workflowService.describeNamespace({ namespace: 'default' });
     return true;
