@@ -236,35 +236,23 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     return held;
   }
   /**
-   * A sign-off that carries decision numbers: they are reserved, the update sent, and on failure released
-   * with the case's earlier reservations for those steps given back — all under one advisory lock per case,
-   * so two sign-offs of the same case at once take turns and the loser cannot drop the winner's number.
+   * A sign-off that carries decision numbers: they are reserved (each attempt its own row), the update sent,
+   * and then the winner's numbers kept — the step's other reservations dropped — or, when the update failed,
+   * this attempt's released. Two sign-offs of one step at once: one wins, the other's number is free again.
    */
-  async function withNumbers<T>(caseId: string, wanted: ReadonlyArray<{ readonly reservation: Reservation; readonly field: string }>, run: () => Promise<T>): Promise<T> {
-    if (wanted.length === 0) return run();
-    const lock = await pool.connect();
-    const key = `decision-numbers:${caseId}`;
+  async function withNumbers<T>(wanted: ReadonlyArray<{ readonly reservation: Reservation; readonly field: string }>, run: () => Promise<T>): Promise<T> {
+    const held = await reserveNumbers(wanted);
+    let result: T;
     try {
-      await lock.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
-      const before = await q.decisionReservations(pool, caseId, wanted.map((w) => w.reservation.step));
-      let held: Reservation[] = [];
-      try {
-        held = await reserveNumbers(wanted);
-        return await run();
-      } catch (err) {
-        await releaseNumbers(held);
-        for (const r of before) await q.reserveDecisionNumber(pool, r);
-        throw err;
-      }
-    } finally {
-      // A connection lost meanwhile took its session's lock with it: that client is destroyed, not reused.
-      const lost = await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).then(
-        () => undefined,
-        (err: Error) => err,
-      );
-      lock.release(lost);
+      result = await run();
+    } catch (err) {
+      await releaseNumbers(held);
+      throw err;
     }
+    for (const r of held) await q.keepDecisionNumber(pool, r);
+    return result;
   }
+
 
 
   return {
@@ -371,7 +359,6 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       const actor = signActor(p, staff);
       // A decision number is reserved before the decision is sent, and released if the workflow refuses it.
       return withNumbers(
-        caseId,
         (enriched.step === 'decision' || enriched.step === 'recognition-decision') && chain
           ? [{ reservation: { organizationId: chain.competent.organizationId, year: Number(enriched.issuedOn.slice(0, 4)), number: enriched.number, caseId, step: enriched.step }, field: 'number' }]
           : [],
@@ -474,7 +461,6 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       }
       const normalized = data.step === 'decision' ? { ...data, establishmentNumber: normalizeDecisionNumber(data.establishmentNumber), appointmentNumber: normalizeDecisionNumber(data.appointmentNumber) } : data;
       return withNumbers(
-        caseId,
         normalized.step === 'decision'
           ? (['establishmentNumber', 'appointmentNumber'] as const).map((field) => ({
               reservation: {

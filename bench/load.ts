@@ -76,11 +76,21 @@ async function main(): Promise<void> {
   // The worker runs in its own process, as in production (infra/worker.ts): the API process only serves HTTP.
   const workerProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../infra/worker.ts', import.meta.url))], {
     env: { ...process.env, DATABASE_URL: url.toString(), TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let workerErr = '';
+  workerProcess.stderr!.on('data', (b: Buffer) => (workerErr = (workerErr + b.toString()).slice(-6000)));
   await new Promise<void>((resolve, reject) => {
     workerProcess.stdout!.on('data', (b: Buffer) => (b.toString().includes('worker ready') ? resolve() : undefined));
-    workerProcess.once('exit', (code) => reject(new Error(`the worker exited with ${code}`)));
+    workerProcess.once('exit', (code) => reject(new Error(`the worker exited with ${code}: ${workerErr}`)));
+  });
+  workerProcess.removeAllListeners('exit');
+  let stopping = false;
+  // A worker that dies during the run makes every later sign-off hang: say so at once, with its last words.
+  workerProcess.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`the worker exited during the run (${code ?? signal}):\n${workerErr.split('\n').slice(-25).join('\n')}`);
+    process.exit(1);
   });
   const deps = createAppDeps({ client, pool, taskQueue, session: { secret: randomUUID() + randomUUID(), secureCookies: false, trustProxy: false } });
   const app = createApp(deps);
@@ -229,6 +239,7 @@ async function main(): Promise<void> {
   } finally {
     server.closeAllConnections();
     server.close();
+    stopping = true;
     const exited = new Promise((r) => workerProcess.once('exit', r));
     workerProcess.kill('SIGTERM');
     await exited;

@@ -191,18 +191,14 @@ export async function memberStatuses(db: Queryable, ids: readonly string[]): Pro
 
 /**
  * Reserves a decision number for a case's step; true when it is this case's (new, or already reserved by
- * it: a retry), false when another case holds it.
+ * it: a retry), false when another case holds it. Each attempt holds its own row: see keepDecisionNumber.
  */
 export async function reserveDecisionNumber(db: Queryable, k: { organizationId: string; year: number; number: string; caseId: string; step: string }): Promise<boolean> {
   await db.query(
     `INSERT INTO decision_numbers (organization_id, year, number, case_id, step) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (case_id, step) DO UPDATE SET organization_id = EXCLUDED.organization_id, year = EXCLUDED.year, number = EXCLUDED.number
-       WHERE NOT EXISTS (SELECT 1 FROM decision_numbers d WHERE d.organization_id = EXCLUDED.organization_id AND d.year = EXCLUDED.year
-                                                         AND d.number = EXCLUDED.number AND d.case_id <> EXCLUDED.case_id)`,
+     ON CONFLICT (organization_id, year, number) DO NOTHING`,
     [k.organizationId, k.year, k.number, k.caseId, k.step],
-  ).catch((err: { code?: string }) => {
-    if (err.code !== '23505') throw err; // the number is another case's: answered below
-  });
+  );
   const { rows } = await db.query<{ caseId: string }>(
     'SELECT case_id AS "caseId" FROM decision_numbers WHERE organization_id = $1 AND year = $2 AND number = $3',
     [k.organizationId, k.year, k.number],
@@ -210,13 +206,12 @@ export async function reserveDecisionNumber(db: Queryable, k: { organizationId: 
   return rows[0]?.caseId === k.caseId;
 }
 
-/** The numbers a case holds for these steps (to give them back if a change that replaced them fails). */
-export async function decisionReservations(db: Queryable, caseId: string, steps: readonly string[]): Promise<Array<{ organizationId: string; year: number; number: string; caseId: string; step: string }>> {
-  const { rows } = await db.query(
-    `SELECT organization_id AS "organizationId", year, number, case_id AS "caseId", step FROM decision_numbers WHERE case_id = $1 AND step = ANY($2::text[])`,
-    [caseId, steps],
+/** After a step signed with this number: the step's other reservations (earlier or concurrent attempts) go. */
+export async function keepDecisionNumber(db: Queryable, k: { organizationId: string; year: number; number: string; caseId: string; step: string }): Promise<void> {
+  await db.query(
+    'DELETE FROM decision_numbers WHERE case_id = $1 AND step = $2 AND NOT (organization_id = $3 AND year = $4 AND number = $5)',
+    [k.caseId, k.step, k.organizationId, k.year, k.number],
   );
-  return rows;
 }
 
 export async function releaseDecisionNumber(db: Queryable, k: { organizationId: string; year: number; number: string; caseId: string; step: string }): Promise<void> {
