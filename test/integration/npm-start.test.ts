@@ -83,7 +83,7 @@ describe('npm start', () => {
       socket.once('error', () => resolve(true));
     });
 
-  it('serves /healthz, stops cleanly on Ctrl-C, and a second start finds the first one’s case', { timeout: 300_000 }, async () => {
+  it('serves /healthz, stops cleanly on Ctrl-C, a second start finds the first one’s case, and `npm run demo` loads the reference committee', { timeout: 480_000 }, async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'admissions-start-'));
     await chmod(dataDir, 0o755); // as root, the embedded Postgres runs as the postgres user
     const [port, pgPort, temporalPort, uiPort] = await Promise.all([getPort(), getPort(), getPort(), getPort()]);
@@ -155,6 +155,15 @@ describe('npm start', () => {
     const signed = await call(baseUrl, 'POST', `/api/v1/cases/${created.body.caseId}/steps/source`, { helperPersonId: helper.rows[0]!.id }, session);
     expect(signed.status).toBe(200);
     expect(signed.body.step).toBe('awareness-course');
+
+    // The README's demo command against the running engine: the reference committee, as of 31/03/2024.
+    const demo = await runCommand('npm', ['run', '--silent', 'demo'], env, '');
+    expect(demo.code, demo.output).toBe(0);
+    expect(demo.output).toContain('admissions 96/190, new organizations 2/11');
+    const upperId = /organizationId=([0-9a-f-]{36})/.exec(demo.output)![1]!;
+    const report = await call(baseUrl, 'GET', `/api/v1/reports/progress?organizationId=${upperId}&year=2024&period=q1&asOf=2024-03-31`, undefined, session);
+    expect(report.body.admissions).toMatchObject({ counted: 96, target: 190, percent: 50.5 });
+    expect(report.body.organizations).toMatchObject({ counted: 2, target: 11, percent: 18.2 });
     await ctrlC(second.child);
     expect(second.output()).toContain('Stopped cleanly.');
   });
