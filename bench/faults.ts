@@ -28,14 +28,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import getPort from 'get-port';
 import { createApp } from '../api/app.js';
-import { newApiToken } from '../api/auth/passwords.js';
 import type { Principal } from '../api/auth/policy.js';
 import { createAppDeps } from '../api/services.js';
 import { loadConfig } from '../infra/config.js';
 import { prepareDatabase } from '../infra/db/migrate.js';
 import { createPool } from '../infra/db/pool.js';
-import { insertPerson } from '../infra/db/queries/cases.js';
-import { insertApiToken, insertUser, replaceRoles, type RoleGrant } from '../infra/db/queries/users.js';
+import type { RoleGrant } from '../infra/db/queries/users.js';
+import { benchUser, seedTree } from './fixtures.js';
 import { openDatabase, type Database } from '../infra/postgres.js';
 import { startDevServer, type DevServer } from '../infra/temporal-dev-server.js';
 import { connectClient, installRuntime } from '../infra/temporal.js';
@@ -108,30 +107,12 @@ async function main(): Promise<void> {
   try {
     // ---- the tree, members, users (with emails: the escalations' recipients) ----
     const today = vietnamDate(Date.now());
-    const q1 = async (sql: string, params: unknown[]) => (await pool.query<{ id: string }>(sql, params)).rows[0]!.id;
-    const upper = await q1(`INSERT INTO organizations (name, kind, symbol, place, path) VALUES ('Đảng ủy Khu kinh tế (sự cố)', 'upper-committee', 'ĐUKKT', 'Hải Phòng', '{}') RETURNING id`, []);
-    await pool.query('UPDATE organizations SET path = ARRAY[id] WHERE id = $1', [upper]);
-    const user = async (username: string, roles: RoleGrant[]) => {
-      const id = await insertUser(pool, { username, displayName: username, email: `${username}@faults.local`, passwordHash: 'x' });
-      await replaceRoles(pool, id, roles);
-      const { token, tokenHash } = newApiToken();
-      await insertApiToken(pool, { userId: id, name: 'faults', tokenHash });
-      return { id, token };
-    };
+    const tree = await seedTree(pool, { upperName: 'Đảng ủy Khu kinh tế (sự cố)', cellName: 'Chi bộ Công ty Sự Cố', cells: CELLS });
+    const upper = tree.upper;
+    const user = (username: string, roles: RoleGrant[]) => benchUser(pool, username, roles, 'faults.local');
     const staff = await user('f-staff', [{ role: 'organizer', organizationId: upper, body: null }]);
     await user('f-standing', [{ role: 'approver', organizationId: upper, body: 'standing-committee' }]);
-    const cells: Array<{ id: string; members: string[]; token: string }> = [];
-    for (let i = 0; i < CELLS; i++) {
-      const id = await q1(`INSERT INTO organizations (name, kind, parent_id, official_members, path) VALUES ($1, 'grassroots-cell', $2, 9, '{}') RETURNING id`, [`Chi bộ Công ty Sự Cố ${i + 1}`, upper]);
-      await pool.query('UPDATE organizations SET path = ARRAY[$2::uuid, id] WHERE id = $1', [id, upper]);
-      const members: string[] = [];
-      for (let m = 0; m < 3; m++) {
-        const personId = await insertPerson(pool, { fullName: `Đảng viên ${i}-${m}`, dateOfBirth: '1980-01-01', organizationId: id });
-        await pool.query(`UPDATE people SET member_status = 'full', admitted_on = '2010-05-19' WHERE id = $1`, [personId]);
-        members.push(personId);
-      }
-      cells.push({ id, members, token: (await user(`f-cell-${i}`, [{ role: 'approver', organizationId: id, body: 'cell' }])).token });
-    }
+    const cells = await Promise.all(tree.cells.map(async (c, i) => ({ ...c, token: (await user(`f-cell-${i}`, [{ role: 'approver', organizationId: c.id, body: 'cell' }])).token })));
 
     // ---- HTTP with retries: a request that failed (no answer, 5xx) is sent again ----
     let retries = 0;

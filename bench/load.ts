@@ -22,14 +22,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import getPort from 'get-port';
 import { createApp } from '../api/app.js';
-import { newApiToken } from '../api/auth/passwords.js';
 import type { Principal } from '../api/auth/policy.js';
 import { createAppDeps } from '../api/services.js';
 import { loadConfig } from '../infra/config.js';
 import { prepareDatabase } from '../infra/db/migrate.js';
 import { createPool } from '../infra/db/pool.js';
-import { insertPerson } from '../infra/db/queries/cases.js';
-import { insertApiToken, insertUser, replaceRoles, type RoleGrant } from '../infra/db/queries/users.js';
+import type { RoleGrant } from '../infra/db/queries/users.js';
+import { benchUser, seedTree } from './fixtures.js';
 import { ensureDatabase, openDatabase } from '../infra/postgres.js';
 import { startDevServer } from '../infra/temporal-dev-server.js';
 import { connectClient, installRuntime } from '../infra/temporal.js';
@@ -103,34 +102,8 @@ async function main(): Promise<void> {
     // The tree: an upper committee and its grassroots cells, each with three official members.
     const today = vietnamDate(Date.now());
     const year = Number(today.slice(0, 4));
-    const { rows: up } = await pool.query<{ id: string }>(
-      `INSERT INTO organizations (name, kind, symbol, place, path) VALUES ('Đảng ủy Khu kinh tế (tải)', 'upper-committee', 'ĐUKKT', 'Hải Phòng', '{}') RETURNING id`,
-    );
-    const upper = up[0]!.id;
-    await pool.query('UPDATE organizations SET path = ARRAY[id] WHERE id = $1', [upper]);
-    const cells: Array<{ id: string; members: string[] }> = [];
-    for (let i = 0; i < CELLS; i++) {
-      const { rows } = await pool.query<{ id: string }>(
-        `INSERT INTO organizations (name, kind, parent_id, official_members, path) VALUES ($1, 'grassroots-cell', $2, 9, '{}') RETURNING id`,
-        [`Chi bộ Công ty Tải ${i + 1}`, upper],
-      );
-      const id = rows[0]!.id;
-      await pool.query('UPDATE organizations SET path = ARRAY[$2::uuid, id] WHERE id = $1', [id, upper]);
-      const members: string[] = [];
-      for (let m = 0; m < 3; m++) {
-        const personId = await insertPerson(pool, { fullName: `Đảng viên ${i}-${m}`, dateOfBirth: '1980-01-01', organizationId: id });
-        await pool.query(`UPDATE people SET member_status = 'full', admitted_on = '2010-05-19' WHERE id = $1`, [personId]);
-        members.push(personId);
-      }
-      cells.push({ id, members });
-    }
-    const user = async (username: string, roles: RoleGrant[]) => {
-      const id = await insertUser(pool, { username, displayName: username, email: null, passwordHash: 'x' });
-      await replaceRoles(pool, id, roles);
-      const { token, tokenHash } = newApiToken();
-      await insertApiToken(pool, { userId: id, name: 'load', tokenHash });
-      return { id, token };
-    };
+    const { upper, cells } = await seedTree(pool, { upperName: 'Đảng ủy Khu kinh tế (tải)', cellName: 'Chi bộ Công ty Tải', cells: CELLS });
+    const user = (username: string, roles: RoleGrant[]) => benchUser(pool, username, roles);
     const staff = await user('load-staff', [{ role: 'organizer', organizationId: upper, body: null }]);
     const reader = await user('load-reader', [{ role: 'viewer', organizationId: upper, body: null }]);
     const cellTokens = await Promise.all(cells.map((c, i) => user(`load-cell-${i}`, [{ role: 'approver', organizationId: c.id, body: 'cell' }])));

@@ -220,10 +220,17 @@ const releaseForm = (deps: AppDeps, formId: unknown, err: unknown) =>
   typeof formId === 'string' && UUID.test(formId) && err instanceof HttpError && err.status < 500
     ? deps.pool.query('DELETE FROM ui_form_submissions WHERE form_id = $1', [formId]).then(() => undefined)
     : Promise.resolve();
-/** The answer to a form seen before. */
-const seenFlash = (req: Request, claim: 'done' | 'running') => {
+/**
+ * Claims the form's one-time id; a form seen before is answered here (a message saying whether it was carried
+ * out or still runs, and a redirect) and the caller stops: true.
+ */
+async function answeredBefore(deps: AppDeps, req: Request, res: Response, caseId: string | null, redirectTo: string): Promise<boolean> {
+  const claim = await claimForm(deps, (req.body as Record<string, unknown>).formId, req.principal!.userId, caseId);
+  if (claim !== 'done' && claim !== 'running') return false;
   req.session.flash = { kind: 'ok', text: translator(lang(req))(claim === 'done' ? 'flash.alreadySent' : 'flash.stillRunning') };
-};
+  res.redirect(303, redirectTo);
+  return true;
+}
 
 /** Query-string and form values with the empty ones left out (an empty filter means "any"). */
 const filled = (o: Record<string, unknown>, skip: readonly string[] = []) =>
@@ -412,11 +419,7 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
       type === 'admission'
         ? { type, organizationId: b.organizationId || undefined, person: { fullName: b['person.fullName'] ?? '', dateOfBirth: b['person.dateOfBirth'] || undefined } }
         : { type, organizationId: b.upperId || undefined, enterpriseId: b.enterpriseId || undefined };
-    const claim = await claimForm(deps, b.formId, p.userId, null);
-    if (claim === 'done' || claim === 'running') {
-      seenFlash(req, claim);
-      return res.redirect(303, '/cases');
-    }
+    if (await answeredBefore(deps, req, res, null, '/cases')) return;
     try {
       const parsed = parse(CreateCaseBody, body, 'body');
       const snap =
@@ -509,11 +512,7 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
     const p = me(req);
     const id = caseId(req);
     const form = req.body as Record<string, string>;
-    const claim = await claimForm(deps, form.formId, p.userId, id);
-    if (claim === 'done' || claim === 'running') {
-      seenFlash(req, claim);
-      return res.redirect(303, `/cases/${id}`);
-    }
+    if (await answeredBefore(deps, req, res, id, `/cases/${id}`)) return;
     const step = String(req.params.step);
     let type: string;
     let fields: readonly FormField[] | undefined;
@@ -557,11 +556,7 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
       const p = me(req);
       const id = caseId(req);
       const form = req.body as Record<string, string>;
-      const claim = await claimForm(deps, form.formId, p.userId, id);
-      if (claim === 'done' || claim === 'running') {
-        seenFlash(req, claim);
-        return res.redirect(303, `/cases/${id}`);
-      }
+      if (await answeredBefore(deps, req, res, id, `/cases/${id}`)) return;
       try {
         await run(p, id, form);
         await formDone(deps, form.formId);
@@ -633,11 +628,7 @@ export function uiRouter(deps: AppDeps, sessions: RequestHandler): Router {
   r.post('/enterprises', ...gate, organizerOrAdmin, urlencoded, csrfProtection, asyncRoute(async (req, res) => {
     const p = me(req);
     const b = req.body as Record<string, string>;
-    const claim = await claimForm(deps, b.formId, p.userId, null);
-    if (claim === 'done' || claim === 'running') {
-      seenFlash(req, claim);
-      return res.redirect(303, '/enterprises');
-    }
+    if (await answeredBefore(deps, req, res, null, '/enterprises')) return;
     const fields: FormField[] = ['name', 'taxCode', 'zone', 'investorCountry', 'workforce', 'address'].map((name) => ({ name, kind: name === 'workforce' ? 'number' : 'text', optional: name !== 'name' }));
     try {
       const created = await records.createEnterprise(p, parse(EnterpriseCreate, formToBody(fields, b), 'body'));
