@@ -8,6 +8,8 @@ import type { CalendarService } from './calendar.js';
 import type { CaseService } from './cases.js';
 import type { DocumentService } from './documents.js';
 import type { HealthCheck } from './health.js';
+import { METRICS_CONTENT_TYPE, Metrics, metricsAuthorized } from '../infra/metrics.js';
+import { observeRequests } from './observability.js';
 import { HttpError } from './http-errors.js';
 import { DOCS_ASSETS_PATH, docsAssets, openApiRoutes } from './openapi.js';
 import type { OrganizationService } from './organizations.js';
@@ -46,6 +48,10 @@ export interface AppDeps {
   readonly health: HealthCheck;
   readonly session: { readonly secret: string; readonly secureCookies: boolean; readonly trustProxy: boolean };
   readonly logger?: Logger;
+  /** Set `draining` when the process is stopping: /readyz answers 503 so load balancers stop sending. */
+  readonly lifecycle?: { draining: boolean };
+  /** `GET /metrics` answers only with this bearer token when set. */
+  readonly metricsToken?: string | undefined;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -55,11 +61,32 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple'); // no nested objects from query strings
   // Plain-HTTP installs (no TLS in front) must not have the browser upgrade every request to https.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: deps.session.secureCookies ? [] : null } } }));
+  const metrics = new Metrics();
+  metrics.observePool(deps.pool, 'api');
+  app.use(observeRequests(metrics, deps.logger));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
 
-  app.get('/healthz', async (_req, res) => {
+  const lifecycle = deps.lifecycle ?? { draining: false };
+  app.locals.lifecycle = lifecycle;
+  app.get('/livez', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  const ready: express.RequestHandler = async (_req, res) => {
     const report = await deps.health();
+    if (lifecycle.draining) {
+      res.status(503).json({ ...report, status: 'draining' });
+      return;
+    }
     res.status(report.status === 'ok' ? 200 : 503).json(report);
+  };
+  app.get('/readyz', ready);
+  app.get('/healthz', ready);
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAuthorized(req.headers.authorization, deps.metricsToken)) {
+      res.status(401).json(new HttpError(401, 'unauthenticated', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>'));
+      return;
+    }
+    res.type(METRICS_CONTENT_TYPE).send(await metrics.render());
   });
 
   // A request with an API token has no session: the session layer (cookie parsing, a new session id per
@@ -71,9 +98,35 @@ export function createApp(deps: AppDeps): express.Express {
   const routes: RouteInfo[] = [
     {
       method: 'get',
+      path: '/livez',
+      action: 'public',
+      doc: { summary: 'Liveness: the process answers (restart it when this fails)', tags: ['Health'], responseDescription: 'The process is up' },
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      action: 'public',
+      doc: {
+        summary: 'Readiness: Temporal and Postgres answer and the process is not stopping',
+        tags: ['Health'],
+        responseDescription: 'Ready (503 with the same shape names the backend that failed, or status "draining")',
+      },
+    },
+    {
+      method: 'get',
       path: '/healthz',
       action: 'public',
-      doc: { summary: 'Health: Temporal and Postgres answer', tags: ['Health'], responseDescription: 'Both answer (503 with the same shape names the one that failed)' },
+      doc: { summary: 'Health: the same as /readyz (kept for older probes)', tags: ['Health'], responseDescription: 'Both answer (503 with the same shape names the one that failed)' },
+    },
+    {
+      method: 'get',
+      path: '/metrics',
+      action: 'public',
+      doc: {
+        summary: 'Prometheus metrics: requests by route template, durations, pool clients, process (Bearer METRICS_TOKEN when set)',
+        tags: ['Health'],
+        responseDescription: 'Prometheus text exposition format',
+      },
     },
   ];
   const mount = (prefix: string, defs: Parameters<typeof mountRoutes>[1]) => app.use(prefix, mountRoutes(prefix, defs, routes));

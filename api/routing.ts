@@ -54,10 +54,15 @@ export interface RouteInfo {
 export function mountRoutes(prefix: string, defs: readonly RouteDef[], table: RouteInfo[]): Router {
   const router = Router();
   for (const def of defs) {
-    router[def.method](def.path, requireAction(def.action), ...(def.before ?? []), async (req, res) => {
+    const template = `${prefix}${def.path === '/' ? '' : def.path}`;
+    const label: RequestHandler = (_req, res, next) => {
+      res.locals.route = template; // metrics and access logs name the template, never the ids in the path
+      next();
+    };
+    router[def.method](def.path, label, requireAction(def.action), ...(def.before ?? []), async (req, res) => {
       await def.handler(req, res);
     });
-    table.push({ method: def.method, path: `${prefix}${def.path === '/' ? '' : def.path}`, action: def.action, ...(def.doc ? { doc: def.doc } : {}) });
+    table.push({ method: def.method, path: template, action: def.action, ...(def.doc ? { doc: def.doc } : {}) });
   }
   return router;
 }

@@ -18,11 +18,15 @@ async function main(): Promise<void> {
   }
   const pool = createPool(config.database.url);
   const client = await connectClient({ ...config.temporal, address: config.temporal.address });
-  const app = createApp(appDepsFromConfig(config, { client, pool, logger }));
+  const lifecycle = { draining: false };
+  const app = createApp(appDepsFromConfig(config, { client, pool, logger, lifecycle }));
   const server = app.listen(config.http.port, config.http.host, () =>
     logger.info({ url: config.http.publicUrl }, 'api listening'),
   );
-  const stop = () => {
+  const stop = (signal: string) => {
+    // /readyz answers 503 from now on; requests in flight finish, then the process ends.
+    lifecycle.draining = true;
+    logger.info({ signal }, 'api stopping: draining requests');
     server.close(async () => {
       await client.connection.close();
       await pool.end();
@@ -30,13 +34,13 @@ async function main(): Promise<void> {
     });
     server.closeIdleConnections();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
+    createLogger('info', 'api').fatal(err instanceof Error ? err.message : String(err));
     process.exit(1);
   });
 }

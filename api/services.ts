@@ -44,11 +44,19 @@ export function createAppDeps(deps: {
 }
 
 /** The app's dependencies for a process configured by `Config` (the API entry and `npm start`). */
-export function appDepsFromConfig(config: Config, deps: { client: Client; pool: Pool; logger: Logger }): AppDeps {
-  return createAppDeps({
-    ...deps,
-    taskQueue: config.temporal.taskQueue,
-    chromiumPath: config.chromiumPath,
-    session: { ...config.session, secret: sessionSecret(config.session.secret, config.dataDir) },
-  });
+export function appDepsFromConfig(
+  config: Config,
+  deps: { client: Client; pool: Pool; logger: Logger; lifecycle?: { draining: boolean } },
+): AppDeps {
+  const { lifecycle, ...rest } = deps;
+  return {
+    ...createAppDeps({
+      ...rest,
+      taskQueue: config.temporal.taskQueue,
+      chromiumPath: config.chromiumPath,
+      session: { ...config.session, secret: sessionSecret(config.session.secret, config.dataDir) },
+    }),
+    metricsToken: config.metricsToken,
+    ...(lifecycle ? { lifecycle } : {}),
+  };
 }

@@ -65,6 +65,10 @@ const EnvSchema = z.object({
   TEMPORAL_TEST_SERVER_PATH: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+
+  WORKFLOW_BUNDLE_PATH: optionalString,
+  WORKER_HTTP_PORT: port(9465),
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters of random text').optional()),
 });
 
 export interface Config {
@@ -106,6 +110,14 @@ export interface Config {
     readonly uiPort: number;
     readonly devDbFile: string;
   };
+  readonly worker: {
+    /** A bundle from `npm run build:workflows`; unset: the worker bundles `workflows/` at start (slower, dev). */
+    readonly workflowBundlePath: string | undefined;
+    /** The standalone worker's /livez, /readyz and /metrics (on HOST). */
+    readonly httpPort: number;
+  };
+  /** Set: GET /metrics (API and worker) answers only to `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +190,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
       devDbFile: path.join(e.DATA_DIR, 'temporal.sqlite'),
     },
+    worker: {
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH === undefined ? undefined : path.resolve(e.WORKFLOW_BUNDLE_PATH),
+      httpPort: e.WORKER_HTTP_PORT,
+    },
+    metricsToken: e.METRICS_TOKEN,
   });
 }
 

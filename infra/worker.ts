@@ -32,42 +32,86 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
   });
 }
 
+/**
+ * The production worker: joins an existing stack (DATABASE_URL, TEMPORAL_ADDRESS), runs the prebuilt bundle
+ * given by WORKFLOW_BUNDLE_PATH (`npm run build:workflows`), logs JSON lines (ids only), exports the SDK's
+ * metrics and its own, and serves /livez, /readyz and /metrics on WORKER_HTTP_PORT.
+ */
 async function main(): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  const getPort = (await import('get-port')).default;
+  const { Runtime } = await import('@temporalio/worker');
   const { loadConfig } = await import('./config.js');
   const { createPool } = await import('./db/pool.js');
   const { createMailer } = await import('./mail.js');
-  const { connectClient, connectWorkerConnection, installRuntime } = await import('./temporal.js');
-  installRuntime('INFO');
+  const { createLogger, temporalLogger } = await import('./logger.js');
+  const { connectClient, connectWorkerConnection } = await import('./temporal.js');
+  const { startWorkerHttp } = await import('./worker-http.js');
   const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'worker');
   if (!config.database.url || !config.temporal.address) {
     throw new Error(
       'The standalone worker needs DATABASE_URL and TEMPORAL_ADDRESS (it joins an existing stack). ' +
         'For a local all-in-one stack run `npm start` instead.',
     );
   }
+  const bundlePath = config.worker.workflowBundlePath;
+  if (bundlePath !== undefined && !existsSync(bundlePath)) {
+    throw new Error(`WORKFLOW_BUNDLE_PATH=${bundlePath}: no such file. Build it with \`npm run build:workflows\` or unset the variable.`);
+  }
+  // The SDK's own metrics go to a loopback-only exporter; /metrics on WORKER_HTTP_PORT serves them with ours.
+  const sdkMetricsAddress = `127.0.0.1:${await getPort({ host: '127.0.0.1' })}`;
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+      metrics: { prometheus: { bindAddress: sdkMetricsAddress } },
+    },
+  });
   const pool = createPool(config.database.url);
   const connection = await connectWorkerConnection({ ...config.temporal, address: config.temporal.address });
   const client = await connectClient({ ...config.temporal, address: config.temporal.address });
+  const started = Date.now();
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     payloadKeys: config.temporal.payloadKeys,
+    ...(bundlePath !== undefined ? { workflowBundle: { codePath: bundlePath } } : {}),
     deps: { pool, client, chromiumPath: config.chromiumPath, mailer: createMailer(config.mail), publicUrl: config.http.publicUrl },
   });
   const { ensureDigestSchedule } = await import('./schedules.js');
   await ensureDigestSchedule(client, config.temporal.taskQueue);
-  // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
-  console.log(JSON.stringify({ msg: 'worker ready', taskQueue: config.temporal.taskQueue }));
+  const http = await startWorkerHttp({
+    host: config.http.host,
+    port: config.worker.httpPort,
+    worker,
+    pool,
+    metricsToken: config.metricsToken,
+    sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+  });
+  logger.info(
+    {
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle: bundlePath === undefined ? 'bundled at start' : 'prebuilt',
+      startMs: Date.now() - started,
+      http: http.url,
+    },
+    'worker ready',
+  );
+  // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling and lets running activities finish.
   await worker.run();
+  logger.info('worker stopped');
+  await http.close();
   await connection.close();
   await client.connection.close();
   await pool.end();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    console.error(err);
+  main().catch(async (err) => {
+    const { createLogger } = await import('./logger.js');
+    createLogger('info', 'worker').fatal(err instanceof Error ? err.message : String(err));
     process.exit(1);
   });
 }

@@ -42,6 +42,10 @@ interface Probe {
 
 const MATRIX: Record<string, Probe> = {
   'GET /healthz': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/healthz' }) },
+  'GET /livez': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/livez' }) },
+  'GET /readyz': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/readyz' }) },
+  // Without METRICS_TOKEN (as here) the metrics are public: they hold route templates and counts, no data.
+  'GET /metrics': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/metrics' }) },
   'GET /api/v1/openapi.json': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/api/v1/openapi.json' }) },
   'GET /api/v1/docs': { expect: { ...everyone('allowed'), anonymous: 'allowed' }, request: () => ({ path: '/api/v1/docs' }) },
   'GET /api/v1/outbox': { expect: adminOnly, request: () => ({ path: '/api/v1/outbox' }) },

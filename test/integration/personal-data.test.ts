@@ -31,6 +31,8 @@ describe('personal data stays in Postgres', () => {
     const helper = await insertPerson(stack.db.pool, { fullName: `${MARKER} Helper`, dateOfBirth: '1970-01-01', organizationId: tree.gcell });
     expect((await api('POST', `/api/v1/cases/${caseId}/steps/source`, { helperPersonId: helper })).status).toBe(200);
     expect((await api('POST', `/api/v1/cases/${caseId}/steps/awareness-course`, { certificateIssuedOn: '2026-01-05' })).status).toBe(200);
+    // A name searched for travels in the query string; the access log names the route template only.
+    expect((await api('GET', `/api/v1/cases?q=${encodeURIComponent(MARKER)}`)).status).toBe(200);
     // Rejected and failing requests carrying the marker are logged without it too.
     expect((await api('POST', '/api/v1/cases', { type: 'admission', organizationId: tree.gcell, person: { fullName: MARKER, dateOfBirth: 'not a date' } })).status).toBe(400);
     expect((await api('POST', '/api/v1/people', { fullName: MARKER, dateOfBirth: '1990-01-01', organizationId: tree.gcell, religion: MARKER })).status).toBe(201);
