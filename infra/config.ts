@@ -199,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 function deepFreeze<T>(o: T): T {
+  if (ArrayBuffer.isView(o)) return o; // key bytes: a typed array with elements cannot be frozen
   if (o && typeof o === 'object') {
     for (const v of Object.values(o)) deepFreeze(v);
     Object.freeze(o);

@@ -18,6 +18,8 @@ export interface WorkerOptions {
   readonly workflowBundle?: WorkflowBundleOption;
   /** Payload encryption keys: the same as the clients' (see payload-codec.ts). */
   readonly payloadKeys?: PayloadKeys | undefined;
+  /** On SIGTERM, how long running activities may go on before they are cancelled (SDK default: 0). */
+  readonly shutdownGraceTime?: string;
 }
 
 export function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -27,6 +29,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
+    ...(opts.shutdownGraceTime ? { shutdownGraceTime: opts.shutdownGraceTime as `${number}s` } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(opts.deps),
   });
@@ -45,7 +48,8 @@ async function main(): Promise<void> {
   const { createPool } = await import('./db/pool.js');
   const { createMailer } = await import('./mail.js');
   const { createLogger, temporalLogger } = await import('./logger.js');
-  const { connectClient, connectWorkerConnection } = await import('./temporal.js');
+  const { connectClient, connectWorkerConnection, ensureSearchAttributes } = await import('./temporal.js');
+  const { SEARCH_ATTRIBUTES } = await import('./temporal-dev-server.js');
   const { startWorkerHttp } = await import('./worker-http.js');
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
@@ -71,8 +75,13 @@ async function main(): Promise<void> {
   const pool = createPool(config.database.url);
   const connection = await connectWorkerConnection({ ...config.temporal, address: config.temporal.address });
   const client = await connectClient({ ...config.temporal, address: config.temporal.address });
+  // The workflows set these search attributes: without them every case's workflow task fails. Idempotent;
+  // Temporal Cloud refuses the call, and there they are registered once in the namespace settings.
+  await ensureSearchAttributes(client, config.temporal.namespace, SEARCH_ATTRIBUTES).catch((err: Error) => logger.error(err.message));
   const started = Date.now();
   const worker = await createWorker({
+    // Within Kubernetes' 60 s termination grace: running activities get 45 s to finish on SIGTERM.
+    shutdownGraceTime: '45s',
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

@@ -35,6 +35,15 @@ describe('loadConfig', () => {
     expect(c.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', tls: true, apiKey: 'secret' });
   });
 
+  it('reads a payload key (its bytes left unfrozen), the worker settings and the metrics token', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const c = loadConfig({ PAYLOAD_ENCRYPTION_KEY: key, WORKFLOW_BUNDLE_PATH: 'dist/b.js', WORKER_HTTP_PORT: '9500', METRICS_TOKEN: 'a-token-of-sixteen+' });
+    expect(c.temporal.payloadKeys).toBeDefined();
+    expect(c.worker).toEqual({ workflowBundlePath: expect.stringMatching(/^\/.*dist\/b\.js$/), httpPort: 9500 });
+    expect(c.metricsToken).toBe('a-token-of-sixteen+');
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN="short": must be at least 16 characters/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).database.url).toBeUndefined();
   });
