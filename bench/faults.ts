@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const crashes: string[] = [];
   const startWorker = async (): Promise<void> => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../infra/worker.ts', import.meta.url))], {
-      env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, SMTP_URL: smtp.url, LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, SMTP_URL: smtp.url, LOG_LEVEL: 'info', WORKER_HTTP_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let errText = '';

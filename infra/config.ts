@@ -67,7 +67,8 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port(8233),
 
   WORKFLOW_BUNDLE_PATH: optionalString,
-  WORKER_HTTP_PORT: port(9465),
+  // 0: any free port (tests and benchmarks running several workers; the port is in the "worker ready" line).
+  WORKER_HTTP_PORT: z.union([z.literal('0').transform(() => 0), port(9465)]),
   METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters of random text').optional()),
 });
 

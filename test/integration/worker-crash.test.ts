@@ -14,7 +14,7 @@ const WORKER_ENTRY = fileURLToPath(new URL('../../infra/worker.ts', import.meta.
 function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, LOG_LEVEL: 'info', WORKER_HTTP_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
