@@ -7,7 +7,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Pool } from '../infra/db/pool.js';
 import * as q from '../infra/db/queries/cases.js';
 import { chainNodes, getOrganization } from '../infra/db/queries/organizations.js';
-import { approvalChain, TreeError, type ApprovalChain } from '../workflows/org/tree.js';
+import { approvalChain, TreeError, type ApprovalChain, type OrgNode } from '../workflows/org/tree.js';
 import {
   awaitCaseRecordedUpdate,
   calendarChangedSignal,
@@ -137,7 +137,11 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
   }
 
   async function chainOf(organizationId: string): Promise<ApprovalChain | null> {
-    const nodes = new Map((await chainNodes(pool, organizationId)).map((n) => [n.id, n]));
+    return chainFrom(organizationId, await chainNodes(pool, organizationId));
+  }
+
+  function chainFrom(organizationId: string, list: readonly OrgNode[]): ApprovalChain | null {
+    const nodes = new Map(list.map((n) => [n.id, n]));
     try {
       return approvalChain(organizationId, (id) => nodes.get(id));
     } catch (err) {
@@ -557,14 +561,12 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     },
 
     async get(p, caseId) {
-      const { row } = await visibleCase(p, caseId);
-      const [history, person, chain, related] = await Promise.all([
-        q.getCaseEvents(pool, caseId),
-        row.personId ? q.getPerson(pool, row.personId) : Promise.resolve(null),
-        row.type === 'admission' ? chainOf(row.organizationId) : Promise.resolve(null),
-        row.type === 'cell-establishment' ? q.admissionsInEnterpriseOf(pool, caseId, readScope(p)) : Promise.resolve(undefined),
-      ]);
-      return { ...row, person, history, approvalChain: chain, ...(related ? { relatedAdmissions: related } : {}) };
+      // One round trip for the case page (the API's most frequent read); the scope check as in visibleCase.
+      const detail = await q.getCaseDetail(pool, caseId);
+      if (!detail || !canRead(p, detail.organizationPath)) throw notFound('The case');
+      const { organizationPath: _path, chainNodes: nodes, person, history, ...row } = detail;
+      const related = row.type === 'cell-establishment' ? await q.admissionsInEnterpriseOf(pool, caseId, readScope(p)) : undefined;
+      return { ...row, person, history, approvalChain: row.type === 'admission' ? chainFrom(row.organizationId, nodes as OrgNode[]) : null, ...(related ? { relatedAdmissions: related } : {}) };
     },
   };
 }

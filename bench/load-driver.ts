@@ -5,6 +5,7 @@
  * line with both groups' figures.
  */
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import autocannon from 'autocannon';
 
 interface Plan {
@@ -17,6 +18,13 @@ interface Plan {
   /** Requests per second of each reader (a person reading with think time); 0: as fast as answers come. */
   readonly readRate: number;
   readonly reads: readonly string[];
+  /**
+   * How the readers' requests fall in each second. `staggered` (default): each reader keeps its own clock, the
+   * 200 clocks spread evenly over the second, as people reading pages do. `synchronized`: autocannon's
+   * connectionRate, whose per-connection timers all start together, so every reader sends in the same
+   * millisecond: a burst of `readers` requests once a second (the worst case).
+   */
+  readonly readArrival: 'staggered' | 'synchronized';
 }
 
 const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Plan;
@@ -49,6 +57,74 @@ function run(name: string, opts: autocannon.Options): Promise<Record<string, unk
   });
 }
 
+/**
+ * Readers at a fixed rate with their own clocks (phase i/readers of the period), one keep-alive connection
+ * each; a reader whose page has not come back waits for it (no second click), and the next read is due one
+ * period after the last was sent. Latency: from send to the whole body.
+ */
+async function staggeredReaders(): Promise<Record<string, unknown>> {
+  const latencies: number[] = [];
+  const byKind: Record<string, number[]> = {};
+  const kindOf = (path: string) => (path.startsWith('/api/v1/reports') ? 'report' : /^\/api\/v1\/cases\/[0-9a-f-]{36}/.test(path) ? 'detail' : 'list');
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  const url = new URL(plan.baseUrl);
+  const period = 1000 / plan.readRate;
+  const started = performance.now();
+  const end = started + plan.duration * 1000;
+  let next = 0;
+  const get = (agent: http.Agent, path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.get({ host: url.hostname, port: url.port, path, agent, headers: { authorization: `Bearer ${plan.readToken}` }, timeout: 30_000 }, (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      });
+      req.once('timeout', () => req.destroy(new Error('timeout')));
+      req.once('error', reject);
+    });
+  const reader = async (i: number) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let due = started + (i * period) / plan.readers;
+    while (due < end) {
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const t0 = performance.now();
+      const path = plan.reads[next++ % plan.reads.length]!;
+      try {
+        const status = await get(agent, path);
+        latencies.push(performance.now() - t0);
+        (byKind[kindOf(path)] ??= []).push(performance.now() - t0);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      } catch {
+        errors++;
+      }
+      due = Math.max(t0 + period, performance.now());
+    }
+    agent.destroy();
+  };
+  await Promise.all(Array.from({ length: plan.readers }, (_, i) => reader(i)));
+  latencies.sort((a, b) => a - b);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    requests: latencies.length,
+    rps: latencies.length / seconds,
+    p50: Math.round(percentile(latencies, 50)),
+    p95: Math.round(percentile(latencies, 95)),
+    p99: Math.round(percentile(latencies, 99)),
+    errors,
+    non2xx: Object.entries(statuses).filter(([s]) => !s.startsWith('2')).reduce((a, [, n]) => a + n, 0),
+    statuses,
+    name: 'read',
+    byKind: Object.fromEntries(
+      Object.entries(byKind).map(([k, v]) => {
+        v.sort((a, b) => a - b);
+        return [k, { n: v.length, p50: Math.round(percentile(v, 50)), p99: Math.round(percentile(v, 99)) }];
+      }),
+    ),
+  };
+}
+
 let nextSign = 0;
 let nextRead = 0;
 const none = { requests: 0, rps: 0, p50: 0, p95: 0, p99: 0, errors: 0, non2xx: 0, statuses: {} };
@@ -69,7 +145,7 @@ const [sign, read] = await Promise.all([
       },
     ],
   }),
-  run('read', {
+  plan.readRate > 0 && plan.readArrival === 'staggered' ? staggeredReaders() : run('read', {
     url: plan.baseUrl,
     connections: plan.readers,
     duration: plan.duration,

@@ -119,6 +119,41 @@ export async function getCase(db: Queryable, id: string): Promise<CaseRow | unde
   return rows[0];
 }
 
+export interface CaseDetailRow extends CaseRow {
+  /** The case organization's path (root … itself), for the reader's scope check. */
+  readonly organizationPath: string[];
+  readonly person: { fullName: string; dateOfBirth: string } | null;
+  readonly history: CaseEventRow[];
+  /** The organization, its ancestors and any competent committee they name (see `chainNodes`). */
+  readonly chainNodes: Array<{ id: string; kind: string; parentId: string | null; delegated: boolean; competentCommitteeId: string | null }>;
+}
+
+/**
+ * Everything the case page reads, in one round trip (a prepared statement): the case, its organization's
+ * path, the person, the events and the approval chain's organizations. The most frequent read of the API.
+ */
+export async function getCaseDetail(db: Queryable, id: string): Promise<CaseDetailRow | undefined> {
+  const { rows } = await db.query<CaseDetailRow>({
+    name: 'case-detail',
+    text: `SELECT ${CASE_COLUMNS}, o.path AS "organizationPath",
+        CASE WHEN p.id IS NULL THEN NULL ELSE json_build_object('fullName', p.full_name, 'dateOfBirth', p.date_of_birth) END AS person,
+        COALESCE((SELECT json_agg(json_build_object('seq', e.seq, 'kind', e.kind, 'step', e.step,
+                    'occurredAt', to_json(e.occurred_at) #>> '{}', 'data', e.data) ORDER BY e.seq)
+                    FROM case_events e WHERE e.case_id = c.id), '[]'::json) AS history,
+        (SELECT json_agg(json_build_object('id', n.id, 'kind', n.kind, 'parentId', n.parent_id, 'delegated', n.delegated,
+                    'competentCommitteeId', n.competent_committee_id))
+           FROM organizations n
+          WHERE n.id = ANY(o.path)
+             OR n.id IN (SELECT a.competent_committee_id FROM organizations a WHERE a.id = ANY(o.path))) AS "chainNodes"
+       FROM cases c
+       JOIN organizations o ON o.id = c.organization_id
+       LEFT JOIN people p ON p.id = c.person_id
+      WHERE c.id = $1`,
+    values: [id],
+  });
+  return rows[0];
+}
+
 export interface CaseEventRow {
   readonly seq: number;
   readonly kind: string;
