@@ -9,7 +9,7 @@ import type { CaseService } from './cases.js';
 import type { DocumentService } from './documents.js';
 import type { HealthCheck } from './health.js';
 import { METRICS_CONTENT_TYPE, Metrics, metricsAuthorized } from '../infra/metrics.js';
-import { observeRequests } from './observability.js';
+import { observeRequests, routeLabel } from './observability.js';
 import { HttpError } from './http-errors.js';
 import { DOCS_ASSETS_PATH, docsAssets, openApiRoutes } from './openapi.js';
 import type { OrganizationService } from './organizations.js';
@@ -71,16 +71,21 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/livez', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  const ready: express.RequestHandler = async (_req, res) => {
+  // Readiness needs Postgres only: with Temporal down the pages and reads still work (sign-offs fail),
+  // so the pods stay in the load balancer. /healthz answers 200 only when both answer (monitoring).
+  app.get('/readyz', async (_req, res) => {
+    const report = await deps.health();
+    const status = lifecycle.draining ? 'draining' : report.checks.postgres.ok ? 'ok' : 'degraded';
+    res.status(status === 'ok' ? 200 : 503).json({ ...report, status });
+  });
+  app.get('/healthz', async (_req, res) => {
     const report = await deps.health();
     if (lifecycle.draining) {
       res.status(503).json({ ...report, status: 'draining' });
       return;
     }
     res.status(report.status === 'ok' ? 200 : 503).json(report);
-  };
-  app.get('/readyz', ready);
-  app.get('/healthz', ready);
+  });
   app.get('/metrics', async (req, res) => {
     if (!metricsAuthorized(req.headers.authorization, deps.metricsToken)) {
       res.status(401).json(new HttpError(401, 'unauthenticated', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>'));
@@ -107,16 +112,16 @@ export function createApp(deps: AppDeps): express.Express {
       path: '/readyz',
       action: 'public',
       doc: {
-        summary: 'Readiness: Temporal and Postgres answer and the process is not stopping',
+        summary: 'Readiness: Postgres answers and the process is not stopping (Temporal is reported, not required)',
         tags: ['Health'],
-        responseDescription: 'Ready (503 with the same shape names the backend that failed, or status "draining")',
+        responseDescription: 'Ready (503 with the same shape when Postgres fails, or status "draining")',
       },
     },
     {
       method: 'get',
       path: '/healthz',
       action: 'public',
-      doc: { summary: 'Health: the same as /readyz (kept for older probes)', tags: ['Health'], responseDescription: 'Both answer (503 with the same shape names the one that failed)' },
+      doc: { summary: 'Health: Temporal and Postgres answer (for monitoring)', tags: ['Health'], responseDescription: 'Both answer (503 with the same shape names the one that failed)' },
     },
     {
       method: 'get',
@@ -161,7 +166,7 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     // Log the route, not the request body: bodies carry personal data and passwords.
-    deps.logger?.error({ err: { message: err?.message, stack: err?.stack }, method: req.method, route: req.route?.path ?? req.path }, 'unhandled error');
+    deps.logger?.error({ err: { message: err?.message, stack: err?.stack }, method: req.method, route: routeLabel(req, res) }, 'unhandled error');
     res.status(500).json(new HttpError(500, 'internal', 'Something went wrong on our side; the error was logged'));
   };
   app.use(onError);

@@ -10,6 +10,10 @@ import { connectClient } from '../infra/temporal.js';
 import { createApp } from './app.js';
 import { appDepsFromConfig } from './services.js';
 
+/** Time for load balancers to see /readyz fail before the server stops accepting (Kubernetes: endpoint removal). */
+const DRAIN_DELAY_MS = 5_000;
+const FORCE_EXIT_MS = 25_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'api');
@@ -24,15 +28,19 @@ async function main(): Promise<void> {
     logger.info({ url: config.http.publicUrl }, 'api listening'),
   );
   const stop = (signal: string) => {
-    // /readyz answers 503 from now on; requests in flight finish, then the process ends.
+    // /readyz answers 503 from now on, so load balancers stop sending; after DRAIN_DELAY_MS the server stops
+    // accepting, the requests in flight finish, and the process ends (forced after FORCE_EXIT_MS).
     lifecycle.draining = true;
     logger.info({ signal }, 'api stopping: draining requests');
-    server.close(async () => {
-      await client.connection.close();
-      await pool.end();
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), FORCE_EXIT_MS).unref();
+    setTimeout(() => {
+      server.close(async () => {
+        await client.connection.close();
+        await pool.end();
+        process.exit(0);
+      });
+      server.closeIdleConnections();
+    }, config.env === 'production' ? DRAIN_DELAY_MS : 0);
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -149,6 +149,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TEMPORAL_ADDRESS !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(e.TEMPORAL_ADDRESS)) {
     problems.push(`TEMPORAL_ADDRESS=${JSON.stringify(e.TEMPORAL_ADDRESS)}: must be host:port, e.g. my-ns.tmprl.cloud:7233.`);
   }
+  if (e.NODE_ENV === 'production' && !e.METRICS_TOKEN) {
+    problems.push('METRICS_TOKEN is required in production: /metrics is on the public port; set 16+ random characters (e.g. `openssl rand -hex 24`) and give it to the scraper.');
+  }
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     problems.push('SESSION_SECRET is required in production: set it to at least 32 random characters (e.g. `openssl rand -hex 32`).');
   }

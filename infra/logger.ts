@@ -19,7 +19,12 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
  * holds ids, types and task queues; workflow and activity arguments are never logged by the SDK.
  */
 export function temporalLogger(logger: Logger): TemporalLogger {
-  const write = (level: LogLevel, message: string, meta?: LogMetadata) => logger[LEVELS[level] ?? 'info']({ ...meta, sdk: true }, message);
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    // pino serializes an Error only under `err`: the SDK puts failures under `error`.
+    const { error, ...rest } = (meta ?? {}) as LogMetadata & { error?: unknown };
+    const err = error instanceof Error ? { type: error.name, message: error.message, stack: error.stack } : error;
+    logger[LEVELS[level] ?? 'info']({ ...rest, ...(err !== undefined ? { err } : {}), sdk: true }, message);
+  };
   return {
     log: write,
     trace: (m, meta) => write('TRACE', m, meta),

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
+import pg from 'pg';
 import client from 'prom-client';
 import type { Pool } from './db/pool.js';
 import { METRICS_CONTENT_TYPE, Metrics, metricsAuthorized } from './metrics.js';
@@ -15,6 +16,8 @@ export interface WorkerHttpOptions {
   readonly port: number;
   readonly worker: Pick<Worker, 'getState'>;
   readonly pool: Pool;
+  /** For the outbox gauge's own short-lived connection (a timeout of its own, not a pooled client held). */
+  readonly databaseUrl: string;
   readonly metricsToken: string | undefined;
   /** The SDK's Prometheus exporter (Runtime telemetry), on loopback. */
   readonly sdkMetricsUrl: string | undefined;
@@ -32,12 +35,19 @@ export async function startWorkerHttp(opts: WorkerHttpOptions): Promise<WorkerHt
   metrics.observePool(opts.pool, 'worker');
   new client.Gauge({
     name: 'admissions_outbox_messages',
-    help: 'Emails in the outbox by status (pending: waiting for SMTP; failed: refused; in-doubt: sender died mid-send)',
+    help: 'Emails in the outbox by status (pending: waiting for SMTP; failed: refused; in-doubt: sender died mid-send). Table-wide: every worker replica reports the same figures, take max() not sum()',
     labelNames: ['status'],
     registers: [metrics.registry],
     async collect() {
       this.reset();
-      const { rows } = await opts.pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM email_outbox GROUP BY status');
+      // A slow database must not hang the scrape: 2 s on a client of its own, then the gauge is left empty.
+      const db = new pg.Client({ connectionString: opts.databaseUrl, query_timeout: PROBE_TIMEOUT_MS, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
+      db.on('error', () => undefined);
+      const rows = await db
+        .connect()
+        .then(() => db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM email_outbox GROUP BY status'))
+        .then((r) => r.rows, () => [])
+        .finally(() => db.end().catch(() => undefined));
       for (const row of rows) this.set({ status: row.status }, row.n);
     },
   });

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     port: config.worker.httpPort,
     worker,
     pool,
+    databaseUrl: config.database.url,
     metricsToken: config.metricsToken,
     sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
   });

@@ -40,6 +40,12 @@ describe('probes and metrics', () => {
     expect(await down.json()).toMatchObject({ checks: { postgres: { ok: false, error: 'connection refused' } } });
     expect((await fetch(`${base}/healthz`)).status).toBe(503);
     expect((await fetch(`${base}/livez`)).status).toBe(200);
+    // Temporal down: still ready (pages and reads work from Postgres); /healthz reports it.
+    health = { status: 'degraded', checks: { postgres: { ok: true }, temporal: { ok: false, error: 'unavailable' } } };
+    const readyWithoutTemporal = await fetch(`${base}/readyz`);
+    expect(readyWithoutTemporal.status).toBe(200);
+    expect(await readyWithoutTemporal.json()).toMatchObject({ status: 'ok', checks: { temporal: { ok: false } } });
+    expect((await fetch(`${base}/healthz`)).status).toBe(503);
     health = { status: 'ok', checks: { postgres: { ok: true }, temporal: { ok: true } } };
   });
 
@@ -48,6 +54,7 @@ describe('probes and metrics', () => {
     const draining = await fetch(`${base}/readyz`);
     expect(draining.status).toBe(503);
     expect(((await draining.json()) as { status: string }).status).toBe('draining');
+    expect((await fetch(`${base}/healthz`)).status).toBe(503);
     expect((await fetch(`${base}/livez`)).status).toBe(200);
     lifecycle.draining = false;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -57,12 +64,14 @@ describe('probes and metrics', () => {
     await fetch(`${base}/no/such/path/12345`);
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer a-metrics-token-012345678' } })).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer a-metrics-token-01234567890' } })).status).toBe(401);
     const res = await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer a-metrics-token-0123456789' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\(no route\)",status="404"\} 1/);
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/readyz",status="503"\} 2/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/readyz",status="200"\} 3/);
     expect(text).toContain('admissions_db_pool_clients{pool="api",state="idle"} 2');
     expect(text).not.toContain('12345');
   });

@@ -42,6 +42,9 @@ describe('loadConfig', () => {
     expect(c.worker).toEqual({ workflowBundlePath: expect.stringMatching(/^\/.*dist\/b\.js$/), httpPort: 9500 });
     expect(c.metricsToken).toBe('a-token-of-sixteen+');
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN="short": must be at least 16 characters/);
+    // Production: /metrics is on the public port, so it must be protected.
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40) })).toThrow(/METRICS_TOKEN is required in production/);
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), METRICS_TOKEN: 'm'.repeat(20) }).metricsToken).toBe('m'.repeat(20));
   });
 
   it('treats empty strings as unset', () => {

@@ -166,9 +166,14 @@ describe('production worker and API processes', () => {
     expect(requests.every((r) => typeof r.ms === 'number' && !('url' in r))).toBe(true);
   });
 
-  it('SIGTERM: both stop cleanly (exit 0), the worker after polling ends', async () => {
+  it('SIGTERM: the API turns unready while it drains; both stop cleanly (exit 0), the worker after polling ends', async () => {
     api.child.kill('SIGTERM');
     worker.child.kill('SIGTERM');
+    // Production keeps accepting for 5 s after SIGTERM, answering /readyz with 503 so load balancers move on.
+    await new Promise((r) => setTimeout(r, 500));
+    const draining = await fetch(`${apiUrl}/readyz`);
+    expect(draining.status).toBe(503);
+    expect(((await draining.json()) as { status: string }).status).toBe('draining');
     expect(await exited(api.child, 30_000)).toBe(0);
     expect(await exited(worker.child, 60_000)).toBe(0);
     expect(worker.lines().map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('worker stopped');

@@ -140,11 +140,11 @@ export async function getCaseDetail(db: Queryable, id: string): Promise<CaseDeta
         COALESCE((SELECT json_agg(json_build_object('seq', e.seq, 'kind', e.kind, 'step', e.step,
                     'occurredAt', to_json(e.occurred_at) #>> '{}', 'data', e.data) ORDER BY e.seq)
                     FROM case_events e WHERE e.case_id = c.id), '[]'::json) AS history,
-        (SELECT json_agg(json_build_object('id', n.id, 'kind', n.kind, 'parentId', n.parent_id, 'delegated', n.delegated,
+        COALESCE((SELECT json_agg(json_build_object('id', n.id, 'kind', n.kind, 'parentId', n.parent_id, 'delegated', n.delegated,
                     'competentCommitteeId', n.competent_committee_id))
            FROM organizations n
-          WHERE n.id = ANY(o.path)
-             OR n.id IN (SELECT a.competent_committee_id FROM organizations a WHERE a.id = ANY(o.path))) AS "chainNodes"
+          WHERE n.id = ANY(o.path || ARRAY(SELECT a.competent_committee_id FROM organizations a
+                                            WHERE a.id = ANY(o.path) AND a.competent_committee_id IS NOT NULL))), '[]'::json) AS "chainNodes"
        FROM cases c
        JOIN organizations o ON o.id = c.organization_id
        LEFT JOIN people p ON p.id = c.person_id
