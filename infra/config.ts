@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: optionalString,
   TEMPORAL_TLS_KEY_PATH: optionalString,
   TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
   PAYLOAD_ENCRYPTION_KEY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 random bytes in base64 (44 characters): openssl rand -base64 32').optional()),
   PAYLOAD_ENCRYPTION_KEY_ID: z.preprocess(emptyToUndefined, z.string().regex(/^[\w.-]{1,40}$/, 'must be a short name such as k1 or 2026-11').default('k1')),
   PAYLOAD_ENCRYPTION_OLD_KEYS: optionalString,
@@ -101,7 +103,11 @@ export interface Config {
     readonly address: string | undefined;
     readonly namespace: string;
     readonly taskQueue: string;
-    readonly tls: boolean | { readonly certPath: string; readonly keyPath: string };
+    /**
+     * false, true (TLS with the system's CAs), or the TLS details: a client certificate (mTLS), a private CA
+     * for a self-hosted cluster, the server name to verify.
+     */
+    readonly tls: boolean | { readonly certPath?: string; readonly keyPath?: string; readonly caPath?: string; readonly serverName?: string };
     readonly apiKey: string | undefined;
     /** Payload encryption (AES-256-GCM) keys; unset: payloads go to Temporal as plain JSON. */
     readonly payloadKeys: PayloadKeys | undefined;
@@ -143,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
     problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together (mTLS needs both files).');
   }
-  if (e.TEMPORAL_ADDRESS === undefined && (e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CERT_PATH)) {
+  if (e.TEMPORAL_ADDRESS === undefined && (e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH)) {
     problems.push('TEMPORAL_API_KEY / TEMPORAL_TLS_* are set but TEMPORAL_ADDRESS is not: set the address of the server they are for.');
   }
   if (e.TEMPORAL_ADDRESS !== undefined && !/^[^\s:/]+:\d{1,5}$/.test(e.TEMPORAL_ADDRESS)) {
@@ -158,10 +164,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
 
-  const tls =
-    e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH
-      ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH }
-      : (e.TEMPORAL_TLS ?? e.TEMPORAL_API_KEY !== undefined);
+  const tlsDetails = {
+    ...(e.TEMPORAL_TLS_CERT_PATH && e.TEMPORAL_TLS_KEY_PATH ? { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH } : {}),
+    ...(e.TEMPORAL_TLS_CA_PATH ? { caPath: e.TEMPORAL_TLS_CA_PATH } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+  const tls = Object.keys(tlsDetails).length > 0 ? tlsDetails : (e.TEMPORAL_TLS ?? e.TEMPORAL_API_KEY !== undefined);
 
   return deepFreeze({
     env: e.NODE_ENV,

@@ -17,8 +17,17 @@ export interface TemporalTarget {
 async function tlsOptions(tls: TemporalTarget['tls']): Promise<ConnectionOptions['tls']> {
   if (!tls) return undefined;
   if (tls === true) return true;
-  const [crt, key] = await Promise.all([readFile(tls.certPath), readFile(tls.keyPath)]);
-  return { clientCertPair: { crt, key } };
+  const read = (what: string, file: string) =>
+    readFile(file).catch((err: Error) => {
+      throw new Error(`${what}=${file}: cannot be read (${err.message})`);
+    });
+  return {
+    ...(tls.certPath && tls.keyPath
+      ? { clientCertPair: { crt: await read('TEMPORAL_TLS_CERT_PATH', tls.certPath), key: await read('TEMPORAL_TLS_KEY_PATH', tls.keyPath) } }
+      : {}),
+    ...(tls.caPath ? { serverRootCACertificate: await read('TEMPORAL_TLS_CA_PATH', tls.caPath) } : {}),
+    ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+  };
 }
 
 export async function connectClient(target: TemporalTarget): Promise<Client> {

@@ -47,6 +47,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), METRICS_TOKEN: 'm'.repeat(20) }).metricsToken).toBe('m'.repeat(20));
   });
 
+  it('takes a private CA and a server name for a self-hosted cluster, with or without a client certificate', () => {
+    const c = loadConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CA_PATH: '/ca.pem', TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' });
+    expect(c.temporal.tls).toEqual({ caPath: '/ca.pem', serverName: 'temporal.internal' });
+    const m = loadConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem', TEMPORAL_TLS_CA_PATH: '/ca.pem' });
+    expect(m.temporal.tls).toEqual({ certPath: '/c.pem', keyPath: '/k.pem', caPath: '/ca.pem' });
+    expect(() => loadConfig({ TEMPORAL_TLS_CA_PATH: '/ca.pem' })).toThrow(/TEMPORAL_ADDRESS is not/);
+  });
+
+  it('reads the TLS files when connecting, naming the variable of one it cannot read', async () => {
+    const { connectClient } = await import('../../infra/temporal.js');
+    await expect(connectClient({ address: '127.0.0.1:1', namespace: 'default', tls: { caPath: '/no/such/ca.pem' } })).rejects.toThrow(
+      /TEMPORAL_TLS_CA_PATH=\/no\/such\/ca\.pem: cannot be read/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).database.url).toBeUndefined();
   });
