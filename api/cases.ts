@@ -50,7 +50,7 @@ import { isCalendarDate } from './validation.js';
 export interface OpenAdmissionInput {
   readonly organizationId: string;
   readonly person: { readonly fullName: string; readonly dateOfBirth: string };
-  /** Imports only (not the API): a case id derived from the row, so a re-import cannot start it twice. */
+  /** A case id derived from a key (an import's row, an Idempotency-Key), so a retry cannot start it twice. */
   readonly caseId?: string;
   /** In-flight import: the day the case was opened on paper, and the steps signed since (in order). */
   readonly openedOn?: string | undefined;
@@ -118,6 +118,8 @@ export interface CaseService {
   addComment(p: Principal, caseId: string, body: string): Promise<q.CommentRow>;
   list(p: Principal, query: CaseListQuery): Promise<CaseListPage>;
   get(p: Principal, caseId: string): Promise<CaseDetail>;
+  /** The case's type and organization if it exists and the caller may see it (an idempotent create's retry). */
+  existingCase(p: Principal, caseId: string): Promise<{ type: string; organizationId: string } | undefined>;
   /** Tell every open case due on or after `from` that the calendar changed; returns how many were told. */
   notifyCalendarChanged(from: string): Promise<number>;
 }
@@ -558,6 +560,14 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       }));
       const last = rows[query.limit - 1];
       return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(sort, last.sortKey, last.id) : null };
+    },
+
+    async existingCase(p, caseId) {
+      const row = await q.getCase(pool, caseId);
+      if (!row) return undefined;
+      const org = await getOrganization(pool, row.organizationId);
+      if (!org || !canRead(p, org.path)) return undefined;
+      return { type: row.type, organizationId: row.organizationId };
     },
 
     async get(p, caseId) {

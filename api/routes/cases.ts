@@ -11,11 +11,22 @@ import {
 } from '../../workflows/definitions.js';
 import { CASE_SORTS } from '../../infra/db/queries/cases.js';
 import type { CaseService } from '../cases.js';
+import { HttpError } from '../http-errors.js';
+import { keyedUuid } from '../imports.js';
 import type { DocumentService } from '../documents.js';
 import { principal, type RouteDef, type RouteDoc } from '../routing.js';
 import { isoDate, line, parse, uuid } from '../validation.js';
 
 const MIN_BIRTH_YEAR = 1900;
+
+/** The `Idempotency-Key` header of a create, if sent: 1–200 letters, digits or - _ . : */
+function idempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header === 'string' && /^[A-Za-z0-9_.:-]{1,200}$/.test(header)) return header;
+  throw new HttpError(400, 'validation_failed', 'Idempotency-Key: must be 1–200 letters, digits or - _ . : (sent once)', [
+    { field: 'Idempotency-Key', rule: 'format', message: 'must be 1–200 letters, digits or - _ . :' },
+  ]);
+}
 
 const CreateAdmission = z.strictObject({
   type: z.literal('admission'),
@@ -206,7 +217,10 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
       action: 'cases.create',
       doc: {
         summary: 'Open a case (admission or cell establishment)',
-        description: 'Answers once the case is in the read model, with a `Location` header.',
+        description:
+          'Answers once the case is in the read model, with a `Location` header. With an `Idempotency-Key` header (1–200 letters, digits, `-_.:`; ' +
+          "per user), a retried request opens nothing new: it answers 200 with the case the key opened (header `Idempotent-Replayed: true`), 409 " +
+          '`in_progress` while the first is still being carried out, 422 `idempotency_key_reused` when the key opened a different case.',
         tags,
         body: CreateCaseBody,
         success: 201,
@@ -215,11 +229,36 @@ export function caseRoutes(cases: CaseService, documents: DocumentService): Rout
       },
       handler: async (req, res) => {
         const body = parse(CreateCaseBody, req.body, 'body');
-        const snapshot =
-          body.type === 'admission'
-            ? await cases.openAdmission(principal(req), { organizationId: body.organizationId, person: body.person, openedOn: body.openedOn, history: body.history })
-            : await cases.openEstablishment(principal(req), { organizationId: body.organizationId, enterpriseId: body.enterpriseId });
-        res.status(201).location(`/api/v1/cases/${snapshot.caseId}`).json(snapshot);
+        const p = principal(req);
+        // A client that lost the answer retries with the same key: the key (per user) fixes the case id, so
+        // the workflow id is taken at most once, and a retry finds the case the first attempt opened.
+        const key = idempotencyKey(req.headers['idempotency-key']);
+        const caseId = key === undefined ? undefined : keyedUuid(`idempotency|${p.userId}|${key}`);
+        if (caseId !== undefined) {
+          const earlier = await cases.existingCase(p, caseId);
+          if (earlier) {
+            const sameRequest = earlier.type === body.type && earlier.organizationId === body.organizationId;
+            if (!sameRequest) {
+              throw new HttpError(422, 'idempotency_key_reused', 'Idempotency-Key: already opened a different case; use a new key for a new request', [
+                { field: 'Idempotency-Key', rule: 'same_request', message: 'already opened a different case' },
+              ]);
+            }
+            res.status(200).location(`/api/v1/cases/${caseId}`).set('Idempotent-Replayed', 'true').json(await cases.status(p, caseId));
+            return;
+          }
+        }
+        try {
+          const snapshot =
+            body.type === 'admission'
+              ? await cases.openAdmission(p, { organizationId: body.organizationId, person: body.person, openedOn: body.openedOn, history: body.history, ...(caseId ? { caseId } : {}) })
+              : await cases.openEstablishment(p, { organizationId: body.organizationId, enterpriseId: body.enterpriseId, ...(caseId ? { caseId } : {}) });
+          res.status(201).location(`/api/v1/cases/${snapshot.caseId}`).json(snapshot);
+        } catch (err) {
+          if (caseId !== undefined && err instanceof HttpError && err.code === 'already_started') {
+            throw new HttpError(409, 'in_progress', 'Idempotency-Key: a request with this key is still being carried out; retry in a moment');
+          }
+          throw err;
+        }
       },
     },
     {

@@ -97,6 +97,8 @@ export interface CallOptions {
   readonly csrf?: string;
   /** A raw body instead of JSON.stringify(body). */
   readonly raw?: string;
+  /** More request headers (e.g. Idempotency-Key). */
+  readonly headers?: Record<string, string>;
 }
 
 /** fetch + JSON, for readable tests. */
@@ -106,6 +108,7 @@ export async function call(baseUrl: string, method: string, path: string, body?:
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.csrf) headers['x-csrf-token'] = opts.csrf;
+  Object.assign(headers, opts.headers);
   const res = await fetch(`${baseUrl}${path}`, { method, headers, body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
   const text = await res.text();
   let parsed: any; // eslint-disable-line @typescript-eslint/no-explicit-any
