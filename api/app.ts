@@ -73,19 +73,15 @@ export function createApp(deps: AppDeps): express.Express {
   });
   // Readiness needs Postgres only: with Temporal down the pages and reads still work (sign-offs fail),
   // so the pods stay in the load balancer. /healthz answers 200 only when both answer (monitoring).
-  app.get('/readyz', async (_req, res) => {
-    const report = await deps.health();
-    const status = lifecycle.draining ? 'draining' : report.checks.postgres.ok ? 'ok' : 'degraded';
-    res.status(status === 'ok' ? 200 : 503).json({ ...report, status });
-  });
-  app.get('/healthz', async (_req, res) => {
-    const report = await deps.health();
-    if (lifecycle.draining) {
-      res.status(503).json({ ...report, status: 'draining' });
-      return;
-    }
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
-  });
+  const healthAnswer =
+    (required: ReadonlyArray<'postgres' | 'temporal'>): express.RequestHandler =>
+    async (_req, res) => {
+      const report = await deps.health();
+      const status = lifecycle.draining ? 'draining' : required.every((c) => report.checks[c].ok) ? 'ok' : 'degraded';
+      res.status(status === 'ok' ? 200 : 503).json({ ...report, status });
+    };
+  app.get('/readyz', healthAnswer(['postgres']));
+  app.get('/healthz', healthAnswer(['postgres', 'temporal']));
   app.get('/metrics', async (req, res) => {
     if (!metricsAuthorized(req.headers.authorization, deps.metricsToken)) {
       res.status(401).json(new HttpError(401, 'unauthenticated', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>'));

@@ -563,11 +563,11 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
     },
 
     async existingCase(p, caseId) {
-      const row = await q.getCase(pool, caseId);
-      if (!row) return undefined;
-      const org = await getOrganization(pool, row.organizationId);
-      if (!org || !canRead(p, org.path)) return undefined;
-      return { type: row.type, organizationId: row.organizationId };
+      const found = await visibleCase(p, caseId).catch((err: unknown) => {
+        if (err instanceof HttpError && err.status === 404) return undefined;
+        throw err;
+      });
+      return found && { type: found.row.type, organizationId: found.row.organizationId };
     },
 
     async get(p, caseId) {

@@ -1,5 +1,6 @@
 /** SQL for cases and the people they are about. One function per statement, parameterised. */
 import type { Queryable } from '../pool.js';
+import { chainNodeIds } from './organizations.js';
 
 /** Orders of the case list: a key and its direction ('-' first: descending), ties broken by id. */
 export const CASE_SORTS = ['-openedAt', 'openedAt', 'dueOn', '-dueOn', '-updatedAt', 'updatedAt'] as const;
@@ -143,8 +144,7 @@ export async function getCaseDetail(db: Queryable, id: string): Promise<CaseDeta
         COALESCE((SELECT json_agg(json_build_object('id', n.id, 'kind', n.kind, 'parentId', n.parent_id, 'delegated', n.delegated,
                     'competentCommitteeId', n.competent_committee_id))
            FROM organizations n
-          WHERE n.id = ANY(o.path || ARRAY(SELECT a.competent_committee_id FROM organizations a
-                                            WHERE a.id = ANY(o.path) AND a.competent_committee_id IS NOT NULL))), '[]'::json) AS "chainNodes"
+          WHERE n.id = ANY(${chainNodeIds('o.path')})), '[]'::json) AS "chainNodes"
        FROM cases c
        JOIN organizations o ON o.id = c.organization_id
        LEFT JOIN people p ON p.id = c.person_id

@@ -62,15 +62,19 @@ export async function getOrganization(db: Queryable, id: string): Promise<Organi
   return rows[0];
 }
 
+/**
+ * SQL: the ids the approval chain of an organization with this `path` reads: the path (the organization and its
+ * ancestors) and any competent committee they name. Index lookups only. Shared by `chainNodes` and the case page.
+ */
+export const chainNodeIds = (path: string) =>
+  `${path} || ARRAY(SELECT a.competent_committee_id FROM organizations a WHERE a.id = ANY(${path}) AND a.competent_committee_id IS NOT NULL)`;
+
 /** The organization, its ancestors and any competent committee they name: all the approval chain reads. */
 export async function chainNodes(db: Queryable, id: string): Promise<OrgNode[]> {
   const { rows } = await db.query<OrgNode>(
-    `WITH base AS (SELECT path FROM organizations WHERE id = $1),
-          nodes AS (SELECT o.* FROM organizations o, base WHERE o.id = ANY(base.path))
-     SELECT id, kind, parent_id AS "parentId", delegated, competent_committee_id AS "competentCommitteeId" FROM nodes
-     UNION
-     SELECT c.id, c.kind, c.parent_id, c.delegated, c.competent_committee_id
-       FROM organizations c WHERE c.id IN (SELECT competent_committee_id FROM nodes)`,
+    `SELECT n.id, n.kind, n.parent_id AS "parentId", n.delegated, n.competent_committee_id AS "competentCommitteeId"
+       FROM organizations o JOIN organizations n ON n.id = ANY(${chainNodeIds('o.path')})
+      WHERE o.id = $1`,
     [id],
   );
   return rows;
