@@ -1,13 +1,11 @@
 /**
  * Escalation emails and the daily digest, through the `email_outbox` table.
  *
- * A message is first stored under a key naming what it is for (case, step entry, rung, recipient; or digest
- * day and recipient): a retried activity or a restarted worker finds the row instead of writing another.
- * Delivery claims each row (pending → sending, committed) before talking to SMTP and records the result
- * after; a row found still `sending` by a later attempt belonged to a sender that died in between — it may
- * have been delivered, so it is marked `in-doubt` and reported, never sent twice. A transient SMTP failure
- * puts the row back to `pending` and fails the activity, so Temporal retries with backoff; a permanent
- * refusal (5xx) is recorded as `failed` and not retried.
+ * A message is stored under a key naming what it is for (case, step entry, rung, recipient; or digest day
+ * and recipient): a retried activity or a restarted worker finds the row instead of writing another. The
+ * activity ends there; the outbox relay of the worker (infra/outbox-relay.ts) delivers the rows — claimed
+ * before the SMTP talk, recorded after, retried with backoff while the server is away, a 5xx refusal
+ * recorded as `failed`, a row its sender died on left `in-doubt` and never sent twice.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import { groupCommit } from '../infra/db/group-commit.js';
 import type { Pool } from '../infra/db/pool.js';
 import { loadWorkCalendar } from '../infra/db/queries/calendar.js';
-import { isPermanentMailError, type Mailer } from '../infra/mail.js';
+import { groupCommit } from '../infra/db/group-commit.js';
+import type { Mailer } from '../infra/mail.js';
+import type { OutboxMessage, OutboxRelay } from '../infra/outbox-relay.js';
 import type { CaseType } from '../workflows/definitions.js';
 import { DEFAULT_LADDER, type EscalationRequest, type EscalationResult, type LadderPolicy, type Rung, type RungRecipient } from '../workflows/escalation.js';
 import { ESTABLISHMENT_STEP_CATALOG } from '../workflows/establishment-rules.js';
@@ -101,6 +100,8 @@ export interface EscalationDeps {
   readonly mailer: Mailer;
   /** For links in messages: the case page is `${publicUrl}/cases/:id`. */
   readonly publicUrl: string;
+  /** The outbox relay of this process: handed the messages stored (without one, relays poll for them). */
+  readonly relay?: Pick<OutboxRelay, 'wake' | 'room' | 'take'> | undefined;
 }
 
 export function escalationActivities(deps: EscalationDeps) {
@@ -179,105 +180,44 @@ export function escalationActivities(deps: EscalationDeps) {
 
   type OutboxInput = { key: string; kind: 'escalation' | 'digest'; caseId: string | null; step: string | null; rung: string | null; userId: string; to: string; subject: string; text: string; html: string };
 
-  /** Delivered messages, recorded together with those other activities delivered at the same moment. */
-  const recordSent = groupCommit<{ id: number; messageId: string }>(async (sent) => {
-    await pool.query({
-      name: 'outbox-sent',
-      text: `UPDATE email_outbox o SET status = 'sent', sent_at = now(), message_id = x.mid, last_error = NULL
-               FROM unnest($1::bigint[], $2::text[]) AS x(id, mid) WHERE o.id = x.id AND o.status IN ('sending', 'in-doubt')`,
-      values: [sent.map((o) => o.id), sent.map((o) => o.messageId)],
-    });
-  });
-
-  /** A message claimed for sending by this run. */
-  type Claimed = { id: number; to: string; subject: string; text: string; html: string };
-  /** The rows of a message set, and those this run claimed for sending. */
-  type Stored = { readonly ids: number[]; readonly claimed: Claimed[]; readonly allFresh: boolean };
-
-  /**
-   * Stores messages under their keys and claims them, in one statement: a new row is written already
-   * `sending` (committed before any SMTP talk) — or `local` when nothing leaves the machine. A key stored
-   * by an earlier attempt is kept as it is: one it left `sending` may have been delivered and is reported
-   * in doubt; one it left `pending` (a transient failure) is claimed now.
-   */
-  async function store(rows: OutboxInput[]): Promise<Stored> {
-    if (!rows.length) return { ids: [], claimed: [], allFresh: true };
-    const local = mailer.kind === 'local';
-    const { rows: fresh } = await pool.query<Claimed>({
-      name: local ? 'outbox-insert-local' : 'outbox-insert-claimed',
+  /** Rows stored by one statement for the callers of that moment; `owner` tells whose each is. */
+  type Stored = OutboxMessage & { key: string; owner: number; status: 'sending' | 'pending' | 'local' };
+  let callers = 0;
+  const insert = groupCommit<OutboxInput & { owner: number; status: Stored['status'] }, Stored[]>(async (rows) => {
+    // One row per key even when two callers at once bring the same (two attempts of one activity).
+    const first = [...new Map(rows.map((r) => [r.key, r])).values()];
+    const { rows: fresh } = await pool.query<Omit<Stored, 'owner'>>({
+      name: 'outbox-insert',
       text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body,
                                       status, claimed_at, sent_at, attempts)
-       SELECT key, kind, "caseId", step, rung, "userId", "to", subject, text, html, ${local ? `'local', now(), now(), 1` : `'sending', now(), NULL, 1`}
-         FROM jsonb_to_recordset($1::jsonb) AS x(key text, kind text, "caseId" uuid, step text, rung text, "userId" uuid, "to" text, subject text, text text, html text)
+       SELECT key, kind, "caseId", step, rung, "userId", "to", subject, text, html, status,
+              CASE WHEN status = 'sending' THEN now() END, CASE WHEN status = 'local' THEN now() END, CASE WHEN status = 'sending' THEN 1 ELSE 0 END
+         FROM jsonb_to_recordset($1::jsonb)
+           AS x(key text, kind text, "caseId" uuid, step text, rung text, "userId" uuid, "to" text, subject text, text text, html text, status text)
        ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING id, to_address AS "to", subject, text_body AS text, html_body AS html`,
-      values: [JSON.stringify(rows)],
+       RETURNING id, dedupe_key AS key, status, to_address AS "to", subject, text_body AS text, html_body AS html, attempts`,
+      values: [JSON.stringify(first)],
     });
-    const claimed = local ? [] : fresh;
-    if (fresh.length === rows.length) return { ids: fresh.map((r) => r.id), claimed, allFresh: true };
-    const { rows: all } = await pool.query<{ id: number }>('SELECT id FROM email_outbox WHERE dedupe_key = ANY($1::text[])', [rows.map((r) => r.key)]);
-    const mine = new Set(fresh.map((r) => r.id));
-    const earlier = all.map((r) => r.id).filter((id) => !mine.has(id));
-    await pool.query(
-      `UPDATE email_outbox SET status = 'in-doubt', last_error = 'the sender stopped between sending and recording' WHERE id = ANY($1::bigint[]) AND status = 'sending'`,
-      [earlier],
-    );
-    const { rows: retried } = await pool.query<Claimed>(
-      `UPDATE email_outbox SET status = 'sending', claimed_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[]) AND status = 'pending'
-       RETURNING id, to_address AS "to", subject, text_body AS text, html_body AS html`,
-      [earlier],
-    );
-    if (local && retried.length) {
-      await pool.query(`UPDATE email_outbox SET status = 'local', sent_at = now() WHERE id = ANY($1::bigint[])`, [retried.map((m) => m.id)]);
-    }
-    return { ids: all.map((r) => r.id), claimed: local ? [] : [...claimed, ...retried], allFresh: false };
-  }
+    const owners = new Map(first.map((r) => [r.key, r.owner]));
+    return fresh.map((r) => ({ ...r, owner: owners.get(r.key)! }));
+  });
 
   /**
-   * Sends what this run claimed, together over the pooled transport, and records each outcome. Transient
-   * SMTP failures put rows back to pending and are thrown at the end (Temporal retries the activity); the
-   * other outcomes are final. Returns what became of the whole set.
+   * Stores messages under their keys — together with those other activities store at the same moment.
+   * With room in this process's relay they are stored already claimed and handed to it (no claim of their
+   * own); otherwise `pending`, for a relay to claim; `local` when nothing leaves the machine. A key stored
+   * by an earlier attempt is kept as it is (whatever became of it), so a retried activity or a restarted
+   * worker never adds a second message. Returns how many rows this run added.
    */
-  async function deliver({ ids, claimed, allFresh }: Stored): Promise<{ sent: number; local: number; failed: number; inDoubt: number }> {
-    if (!ids.length) return { sent: 0, local: 0, failed: 0, inDoubt: 0 };
-    let settled = true; // every message of this run reached a final state here (no count query needed)
-    if (claimed.length) {
-      const outcomes = await Promise.all(
-        claimed.map(async (m) => {
-          const messageId = `<outbox-${m.id}@admissions.local>`;
-          try {
-            await mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, messageId });
-            return { id: m.id, ok: true as const, messageId };
-          } catch (err) {
-            return { id: m.id, ok: false as const, permanent: isPermanentMailError(err), message: (err instanceof Error ? err.message : String(err)).slice(0, 1000) };
-          }
-        }),
-      );
-      // A failure here leaves rows `sending`: the next attempt reports them in doubt instead of re-sending.
-      const sent = outcomes.filter((o) => o.ok);
-      await recordSent(sent.map((o) => ({ id: o.id, messageId: o.messageId })));
-      const transient: string[] = [];
-      for (const o of outcomes) {
-        if (o.ok) continue;
-        settled = false;
-        await pool.query(`UPDATE email_outbox SET status = $2, last_error = $3 WHERE id = $1`, [o.id, o.permanent ? 'failed' : 'pending', o.message]);
-        if (!o.permanent) transient.push(o.message);
-      }
-      if (transient.length) {
-        // The SMTP text may quote the address: it stays in the outbox row, not in the failure (history, logs).
-        throw ApplicationFailure.retryable(`${transient.length} message(s) not delivered yet; the outbox rows hold the SMTP errors`, 'MailNotDelivered');
-      }
-    }
-    if (settled && allFresh) {
-      return mailer.kind === 'local' ? { sent: 0, local: ids.length, failed: 0, inDoubt: 0 } : { sent: ids.length, local: 0, failed: 0, inDoubt: 0 };
-    }
-    // What became of these messages over every attempt (a retry reports what the first run did).
-    const { rows: counts } = await pool.query<{ status: string; n: number }>(
-      'SELECT status, count(*)::int AS n FROM email_outbox WHERE id = ANY($1::bigint[]) GROUP BY status',
-      [ids],
-    );
-    const n = (status: string) => counts.find((c) => c.status === status)?.n ?? 0;
-    return { sent: n('sent'), local: n('local'), failed: n('failed'), inDoubt: n('in-doubt') };
+  async function store(rows: OutboxInput[]): Promise<number> {
+    if (!rows.length) return 0;
+    const owner = (callers += 1);
+    const relay = mailer.kind === 'local' ? undefined : deps.relay;
+    const status = mailer.kind === 'local' ? 'local' : relay && relay.room() >= rows.length ? 'sending' : 'pending';
+    const mine = ((await insert(rows.map((r) => ({ ...r, owner, status })))) ?? []).filter((r) => r.owner === owner);
+    if (status === 'sending') relay!.take(mine);
+    else if (status === 'pending' && mine.length) relay?.wake();
+    return mine.length;
   }
 
   return {
@@ -297,12 +237,12 @@ export function escalationActivities(deps: EscalationDeps) {
       return Object.fromEntries([['*', DEFAULT_LADDER], ['probation', []], ...rows.map((r) => [r.step, r.rungs] as const)]);
     },
 
-    /** One rung of one step: its messages stored once per recipient, then delivered. */
+    /** One rung of one step: its messages stored once per recipient, for the relay to deliver. */
     async escalateStep(r: EscalationRequest): Promise<EscalationResult> {
       const c = await caseContext(r.caseId, r.actor?.organizationId ?? null);
       if (!c) throw ApplicationFailure.nonRetryable(`case ${r.caseId} is not in the read model`, 'UnknownCase');
       // Retried after the step was signed or the case closed (a long SMTP outage): nothing to say any more.
-      if (c.status !== 'open' || c.currentStep !== r.step) return { recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 };
+      if (c.status !== 'open' || c.currentStep !== r.step) return { recipients: 0, stored: 0, delivery: mailer.kind };
       const people = recipients(r, c);
       const common = {
         caseRef: r.caseId.slice(0, 8),
@@ -327,15 +267,14 @@ export function escalationActivities(deps: EscalationDeps) {
           ...render('escalation', { ...common, recipientName: p.name, reason: REASONS[p.reason] }),
         })),
       );
-      const tally = await deliver(stored);
-      return { recipients: people.length, ...tally };
+      return { recipients: people.length, stored, delivery: mailer.kind };
     },
 
     /**
      * The day's digest: each organizer and approver with an email gets one message listing the open cases
      * of their subtree that are overdue or due within DUE_SOON_WORKING_DAYS; nobody with none gets mail.
      */
-    async sendDigests(input: { date: string }): Promise<{ recipients: number; sent: number; local: number; failed: number; inDoubt: number }> {
+    async sendDigests(input: { date: string }): Promise<EscalationResult> {
       const calendar = await loadWorkCalendar(pool);
       const soon = calendar.addWorkingDays(input.date, DUE_SOON_WORKING_DAYS);
       const { rows } = await pool.query<{ userId: string; name: string; email: string; caseId: string; type: CaseType; step: string; dueOn: string; orgName: string }>(
@@ -371,7 +310,7 @@ export function escalationActivities(deps: EscalationDeps) {
           return { key: `digest:${input.date}:${userId}`, kind: 'digest' as const, caseId: null, step: null, rung: null, userId, to: u.email, ...render('digest', data) };
         }),
       );
-      return { recipients: byUser.size, ...(await deliver(stored)) };
+      return { recipients: byUser.size, stored, delivery: mailer.kind };
     },
   };
 }

@@ -5,6 +5,7 @@ import { caseRecordActivities } from './case-records.js';
 import { documentActivities } from './documents.js';
 import { escalationActivities } from './escalations.js';
 import { createMailer, type Mailer } from '../infra/mail.js';
+import type { OutboxRelay } from '../infra/outbox-relay.js';
 import { createPdfRenderer } from './pdf.js';
 
 export interface ActivityDeps {
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   readonly mailer?: Mailer | undefined;
   /** Links in emails point at `${publicUrl}/cases/:id`. */
   readonly publicUrl?: string | undefined;
+  /** The outbox relay delivering this process's mail (infra/outbox-relay.ts), handed the messages stored. */
+  readonly relay?: Pick<OutboxRelay, 'wake' | 'room' | 'take'> | undefined;
 }
 
 /** The object registered on the worker. Dependencies come in here (no globals), so tests can pass their own. */
@@ -29,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
       pool: deps.pool,
       mailer: deps.mailer ?? createMailer({ smtpUrl: undefined, from: '' }),
       publicUrl: deps.publicUrl ?? 'http://localhost:3000',
+      relay: deps.relay,
     }),
   };
 }

@@ -45,7 +45,7 @@ async function startToFirstActivity(): Promise<void> {
       },
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
       loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
-      escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
+      escalateStep: async () => ({ recipients: 0, stored: 0, delivery: 'local' as const }),
       issueStepDocuments: async (r: { issueKey: string; data: { step: string } }) => ({ documents: [{ id: `doc-${r.data.step}-${r.issueKey}`, form: r.data.step, numberText: null }] }),
       recordMembership: async () => undefined,
     },

@@ -17,6 +17,7 @@ import { SEARCH_ATTRIBUTES, startDevServer, type DevServer } from './temporal-de
 import { ensureTemporalTools } from './tools.js';
 import { createWorker } from './worker.js';
 import { createMailer } from './mail.js';
+import { startOutboxRelay } from './outbox-relay.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from './schedules.js';
 
 export interface Stack {
@@ -79,12 +80,18 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     await ensureSearchAttributes(client, config.temporal.namespace, SEARCH_ATTRIBUTES);
     const workerConnection: NativeConnection = await connectWorkerConnection(target);
     cleanups.push(() => workerConnection.close());
+    const mailer = createMailer(config.mail);
+    const relay = mailer.kind === 'smtp' ? startOutboxRelay({ pool, mailer, onError: (err, context) => logger.warn({ err, context }, 'outbox relay') }) : undefined;
+    cleanups.push(async () => {
+      await relay?.stop();
+      mailer.close();
+    });
     const worker: Worker = await createWorker({
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       payloadKeys: config.temporal.payloadKeys,
-      deps: { pool, client, chromiumPath: config.chromiumPath, mailer: createMailer(config.mail), publicUrl: config.http.publicUrl },
+      deps: { pool, client, chromiumPath: config.chromiumPath, mailer, relay, publicUrl: config.http.publicUrl },
     });
     const running = worker.run();
     // The daily digest at 07:30 (Asia/Ho_Chi_Minh): created once, brought up to date on later starts.

@@ -35,7 +35,7 @@ export async function startWorkerHttp(opts: WorkerHttpOptions): Promise<WorkerHt
   metrics.observePool(opts.pool, 'worker');
   new client.Gauge({
     name: 'admissions_outbox_messages',
-    help: 'Emails in the outbox by status (pending: waiting for SMTP; failed: refused; in-doubt: sender died mid-send). Table-wide: every worker replica reports the same figures, take max() not sum()',
+    help: 'Emails in the outbox by status (pending: waiting for SMTP; failed: refused or not delivered in time; in-doubt: sender died mid-send; obsolete: set aside, its step signed or case closed first). Table-wide: every worker replica reports the same figures, take max() not sum()',
     labelNames: ['status'],
     registers: [metrics.registry],
     async collect() {

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   const { loadConfig } = await import('./config.js');
   const { createPool } = await import('./db/pool.js');
   const { createMailer } = await import('./mail.js');
+  const { startOutboxRelay } = await import('./outbox-relay.js');
   const { createLogger, temporalLogger } = await import('./logger.js');
   const { connectClient, connectWorkerConnection, ensureSearchAttributes } = await import('./temporal.js');
   const { SEARCH_ATTRIBUTES } = await import('./temporal-dev-server.js');
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
   // The workflows set these search attributes: without them every case's workflow task fails. Idempotent;
   // Temporal Cloud refuses the call, and there they are registered once in the namespace settings.
   await ensureSearchAttributes(client, config.temporal.namespace, SEARCH_ATTRIBUTES).catch((err: Error) => logger.error(err.message));
+  const mailer = createMailer(config.mail);
+  // Delivers the outbox's pending mail (several workers share the rows; each claims its own).
+  const relay = mailer.kind === 'smtp' ? startOutboxRelay({ pool, mailer, onError: (err, context) => logger.warn({ err, context }, 'outbox relay') }) : undefined;
   const started = Date.now();
   const worker = await createWorker({
     // Within Kubernetes' 60 s termination grace: running activities get 45 s to finish on SIGTERM.
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     payloadKeys: config.temporal.payloadKeys,
     ...(bundlePath !== undefined ? { workflowBundle: { codePath: bundlePath } } : {}),
-    deps: { pool, client, chromiumPath: config.chromiumPath, mailer: createMailer(config.mail), publicUrl: config.http.publicUrl },
+    deps: { pool, client, chromiumPath: config.chromiumPath, mailer, relay, publicUrl: config.http.publicUrl },
   });
   const { ensureDigestSchedule } = await import('./schedules.js');
   await ensureDigestSchedule(client, config.temporal.taskQueue);
@@ -112,6 +116,8 @@ async function main(): Promise<void> {
   // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling and lets running activities finish.
   await worker.run();
   logger.info('worker stopped');
+  await relay?.stop();
+  mailer.close();
   await http.close();
   await connection.close();
   await client.connection.close();

@@ -59,7 +59,7 @@ function scenarioActivities() {
     recordCaseEvents: async (events: unknown[]) => ({ written: events.length }),
     loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
     loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
-    escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
+    escalateStep: async () => ({ recipients: 0, stored: 0, delivery: 'local' as const }),
     // Papers: fake ids; a case in `papersRefusedOnce` lacks data at its first application (the refusal path).
     issueStepDocuments: async (r: { caseId: string; issueKey: string; data: { step: string } }) => {
       if (r.data.step === 'application' && papersRefusedOnce.delete(r.caseId)) {

@@ -11,10 +11,9 @@ export interface DigestRun {
   /** Why nothing was sent (a holiday, a weekend day off). */
   readonly skipped?: string;
   readonly recipients?: number;
-  readonly sent?: number;
-  readonly local?: number;
-  readonly failed?: number;
-  readonly inDoubt?: number;
+  /** Messages this run added to the outbox; the relay delivers them. */
+  readonly stored?: number;
+  readonly delivery?: 'smtp' | 'local';
 }
 
 /**

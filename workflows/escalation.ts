@@ -48,12 +48,13 @@ export interface EscalationRequest {
   readonly actor: ChainLink | null;
 }
 
+/** What an escalation (or digest) run stored; the outbox relay delivers it (see `email_outbox.status`). */
 export interface EscalationResult {
   readonly recipients: number;
-  readonly sent: number;
-  readonly local: number;
-  readonly failed: number;
-  readonly inDoubt: number;
+  /** Messages this run added to the outbox (0 when an earlier attempt stored them). */
+  readonly stored: number;
+  /** 'local': no SMTP server; the messages stay in the outbox. */
+  readonly delivery: 'smtp' | 'local';
 }
 
 /** The earlier of two optional wake-up times. */

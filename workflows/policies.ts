@@ -23,12 +23,13 @@ export const DOCUMENT_ISSUE: LocalActivityOptions = {
 };
 
 /**
- * Escalation emails: retried without limit, backing off to one attempt every 10 minutes, so a mail server
- * that is down for hours delivers when it returns (the outbox keeps each message once).
+ * Escalation emails: the activity stores the messages in the outbox (the worker's outbox relay delivers
+ * them, retrying while the mail server is away); it is retried, backing off to one attempt every 10
+ * minutes, while Postgres is away (the outbox keeps each message once).
  */
 export const ESCALATION_SENDS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
-  // Given up after three days (the outbox keeps the pending rows): a case never waits on mail for longer.
+  // Given up after three days: a case never waits on mail for longer.
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['UnknownCase'] },
 };

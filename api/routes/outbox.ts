@@ -4,7 +4,7 @@ import type { Pool } from '../../infra/db/pool.js';
 import type { RouteDef } from '../routing.js';
 import { parse, uuid } from '../validation.js';
 
-const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'local', 'failed', 'in-doubt'] as const;
+const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'local', 'failed', 'in-doubt', 'obsolete'] as const;
 const OutboxQuery = z.strictObject({
   status: z.enum(OUTBOX_STATUSES, { error: `must be one of ${OUTBOX_STATUSES.join(', ')}` }).optional(),
   caseId: uuid.optional(),

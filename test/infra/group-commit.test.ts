@@ -37,4 +37,16 @@ describe('groupCommit', () => {
     await expect(write([2])).resolves.toBeUndefined();
     await expect(write([])).resolves.toBeUndefined();
   });
+
+  it("gives each caller of a shared write that write's result", async () => {
+    const write = groupCommit<number, number[]>(async (items) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return items.map((n) => n * 10);
+    });
+    const first = write([1]);
+    const [second, third] = await Promise.all([write([2]), write([3, 4])]);
+    expect(await first).toEqual([10]);
+    expect(second).toEqual([20, 30, 40]);
+    expect(third).toBe(second);
+  });
 });

@@ -10,12 +10,13 @@ import type { Pool } from '../../infra/db/pool.js';
 import { loadWorkCalendar } from '../../infra/db/queries/calendar.js';
 import { insertPerson } from '../../infra/db/queries/cases.js';
 import { createMailer } from '../../infra/mail.js';
+import { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../../infra/outbox-relay.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../../infra/schedules.js';
 import type { DigestRun } from '../../workflows/digest.js';
 import { addDays } from '../../workflows/calendar/dates.js';
 import { vietnamDate } from '../../workflows/calendar/work-calendar.js';
 import { DEFAULT_LADDER, type EscalationRequest, type EscalationResult } from '../../workflows/escalation.js';
-import { approver, createTree, createUser, organizer } from '../helpers/db.js';
+import { admin, approver, createTree, createUser, organizer } from '../helpers/db.js';
 import { startSmtpListener, type SmtpListener } from '../helpers/smtp.js';
 import { call, startTestStack, type TestStack } from '../helpers/stack.js';
 import { devServerConnections, quietLogger, uniqueTaskQueue } from '../helpers/temporal.js';
@@ -37,15 +38,31 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
   /** Set by the kill test: runs while the SMTP server holds its answer to a message. */
   let beforeReply: (() => Promise<void>) | undefined;
   const children: ChildProcess[] = [];
+  const mailer = () => createMailer({ smtpUrl: smtp.url, from: 'Ban Tổ chức <btc@test.local>' });
+  /** The outbox relay of this process (one at a time: a test may swap it for one with its own pool). */
+  let relay: OutboxRelay | undefined;
+  async function useRelay(p: Pool | undefined, opts: Partial<OutboxRelayOptions> = {}): Promise<void> {
+    await relay?.stop();
+    relay = p ? startOutboxRelay({ pool: p, mailer: mailer(), pollMs: 50, retry: { initialMs: 200, maxMs: 1000 }, leaseMs: 60_000, ...opts }) : undefined;
+  }
+  /** Waits until no escalation or digest row is waiting for (or in the middle of) delivery. */
+  async function settled(): Promise<void> {
+    for (let i = 0; i < 200; i += 1) {
+      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM email_outbox WHERE status IN ('pending', 'sending')`);
+      if (rows[0]!.n === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the outbox did not settle');
+  }
 
-  /** A worker running the probe workflow on the real activities (optionally with a pool that fails once). */
+  /** A worker running the probe workflow on the real activities, waking this process's relay. */
   async function probeWorker(p: Pool): Promise<string> {
     const taskQueue = uniqueTaskQueue('escalation');
     const worker = await Worker.create({
       connection: conns.workerConnection,
       taskQueue,
       workflowBundle: await bundleWorkflowCode({ workflowsPath: PROBE, logger: quietLogger }),
-      activities: escalationActivities({ pool: p, mailer: createMailer({ smtpUrl: smtp.url, from: 'Ban Tổ chức <btc@test.local>' }), publicUrl: stack.baseUrl }),
+      activities: escalationActivities({ pool: p, mailer: mailer(), publicUrl: stack.baseUrl, relay: { wake: () => relay?.wake(), room: () => relay?.room() ?? 0, take: (m) => relay!.take(m) } }),
     });
     workers.push({ worker, running: worker.run() });
     return taskQueue;
@@ -94,9 +111,11 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
       [caseId, `admission:${caseId}`, tree.gcell, personId, t],
     );
     taskQueue = await probeWorker(pool);
+    await useRelay(pool);
   });
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
+    await useRelay(undefined);
     for (const w of workers) {
       w.worker.shutdown();
       await w.running;
@@ -109,7 +128,8 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
   it('mails each recipient of a rung once, with subject, both parts and a working link; a refused address is recorded, not retried', async () => {
     const result: EscalationResult = await (await probe(request('level-1'))).result();
     // The actor (the cell's approvers) and the secretary are the same people here: each gets one message.
-    expect(result).toEqual({ recipients: 2, sent: 1, local: 0, failed: 1, inDoubt: 0 });
+    expect(result).toEqual({ recipients: 2, stored: 2, delivery: 'smtp' });
+    await settled();
     expect(smtp.received).toHaveLength(1);
     const { rcpt, mail } = smtp.received[0]!;
     expect(rcpt).toEqual(['secretary@test.local']);
@@ -135,6 +155,7 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
 
   it('names the days overdue in the subject and climbs the tree: level 2 to the organizing board, level 3 to the standing committee', async () => {
     await (await probe(request('level-2', { daysOverdue: 5, firedOn: addDays(t, 7) }))).result();
+    await settled();
     const board = smtp.received.at(-1)!;
     expect(board.rcpt).toEqual(['board@test.local']);
     expect(board.mail.subject).toMatch(/quá hạn 5 ngày làm việc .*5 working days overdue/);
@@ -145,7 +166,8 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     const before = smtp.received.length;
     const rowsBefore = (await outbox()).length;
     const again = await (await probe(request('level-1'))).result();
-    expect(again).toEqual({ recipients: 2, sent: 1, local: 0, failed: 1, inDoubt: 0 });
+    expect(again).toEqual({ recipients: 2, stored: 0, delivery: 'smtp' });
+    await settled();
     expect(smtp.received.length).toBe(before);
     expect((await outbox()).length).toBe(rowsBefore);
   });
@@ -153,8 +175,31 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
   it('a rung whose step was signed meanwhile (a send retried after the case moved on) mails nobody', async () => {
     const before = smtp.received.length;
     const result = await (await probe(request('level-3', { step: 'opinions', stepKey: '6' }))).result();
-    expect(result).toEqual({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 });
+    expect(result).toEqual({ recipients: 0, stored: 0, delivery: 'smtp' });
+    await settled();
     expect(smtp.received.length).toBe(before);
+  });
+
+  it('a message still waiting when its step is signed (the SMTP server was away) is set aside as obsolete, not sent late', async () => {
+    await smtp.stop();
+    const result = await (await probe(request('reminder', { stepKey: '9', rung: { name: 'nudge', offsetWorkingDays: -3, to: ['actor'] } }))).result();
+    // The cell's two approvers (one of whom the server would refuse: unknown while it is away).
+    expect(result).toMatchObject({ recipients: 2, stored: 2 });
+    const waiting = async () => (await outbox()).filter((r) => r.rung === 'nudge');
+    for (let i = 0; i < 100 && !(await waiting()).every((r) => r.attempts >= 1 && r.status === 'pending'); i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect((await waiting()).map((r) => [r.status, r.attempts])).toEqual([['pending', 1], ['pending', 1]]);
+    await pool.query(`UPDATE cases SET current_step = 'opinions' WHERE id = $1`, [caseId]);
+    const before = smtp.received.length;
+    await smtp.start();
+    try {
+      await settled();
+      const setAside = await waiting();
+      expect(setAside.map((r) => r.status)).toEqual(['obsolete', 'obsolete']);
+      expect(setAside.every((r) => r.lastError?.includes('signed'))).toBe(true);
+      expect(smtp.received.length).toBe(before);
+    } finally {
+      await pool.query(`UPDATE cases SET current_step = 'cell-vote' WHERE id = $1`, [caseId]);
+    }
   });
 
   it('reads ladders per step from escalation_ladders, leaving out a malformed one (the default applies)', async () => {
@@ -173,56 +218,63 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
 
   it('retries while the SMTP listener is down and delivers once it is back', async () => {
     await smtp.stop();
-    const handle = await probe(request('level-3', { daysOverdue: 15 }));
-    // Wait until the activity has failed at least twice against the stopped listener.
+    // The activity stores the message and is done; the relay keeps trying.
+    expect(await (await probe(request('level-3', { daysOverdue: 15 }))).result()).toEqual({ recipients: 1, stored: 1, delivery: 'smtp' });
     for (let i = 0; i < 100; i += 1) {
       const row = (await outbox()).find((r) => r.rung === 'level-3');
       if (row && row.attempts >= 2 && row.status === 'pending') break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const pending = (await outbox()).find((r) => r.rung === 'level-3')!;
-    expect(pending).toMatchObject({ to: 'standing@test.local', status: 'pending' });
+    expect(pending).toMatchObject({ to: 'standing@test.local', status: 'pending', lastError: expect.stringContaining('ECONNREFUSED') });
     expect(pending.attempts).toBeGreaterThanOrEqual(2);
     const before = smtp.received.length;
     await smtp.start();
-    const result = await handle.result();
-    expect(result).toMatchObject({ recipients: 1, sent: 1 });
+    await settled();
     const arrived = smtp.received.slice(before);
     expect(arrived.map((m) => m.rcpt)).toEqual([['standing@test.local']]);
-    expect((await outbox()).find((r) => r.rung === 'level-3')).toMatchObject({ status: 'sent' });
+    expect((await outbox()).find((r) => r.rung === 'level-3')).toMatchObject({ status: 'sent', lastError: null });
   });
 
-  it('a sender that dies between sending and recording leaves the message in doubt: reported, never sent again', async () => {
-    // The pool refuses the "sent" update once, as if the worker died right after the SMTP server accepted.
-    let failOnce = true;
-    const dying = new Proxy(pool, {
+  it('a delivery Postgres cannot record at first (it went away just after the SMTP server took the message) is recorded when it answers: sent once', async () => {
+    // The relay's pool refuses the "sent" update twice, as a Postgres restart would.
+    let refusals = 2;
+    const flaky = new Proxy(pool, {
       get(target, prop, receiver) {
         if (prop !== 'query') return Reflect.get(target, prop, receiver);
         return (sql: string | { text: string }, params?: unknown[]) => {
           const text = typeof sql === 'string' ? sql : sql.text;
-          if (failOnce && text.includes("SET status = 'sent'")) {
-            failOnce = false;
+          if (refusals > 0 && text.includes("SET status = 'sent'")) {
+            refusals -= 1;
             return Promise.reject(new Error('connection terminated (injected)'));
           }
-          return target.query(sql as string, params);
+          return (target.query as (...args: unknown[]) => Promise<unknown>).call(target, sql, params);
         };
       },
     }) as Pool;
-    const queue = await probeWorker(dying);
-    const before = smtp.received.length;
-    const result = await (await probe(request('reminder', { stepKey: '8', actor: { body: 'standing-committee', organizationId: tree.upper } }), queue)).result();
-    expect(failOnce).toBe(false); // the failure was injected
-    expect(result).toMatchObject({ recipients: 1, sent: 0, inDoubt: 1 });
-    expect(smtp.received.slice(before).map((m) => m.rcpt)).toEqual([['standing@test.local']]);
-    expect((await outbox()).filter((r) => r.rung === 'reminder')).toEqual([expect.objectContaining({ status: 'in-doubt', attempts: 1 })]);
+    const errors: string[] = [];
+    await useRelay(flaky, { onError: (err, context) => errors.push(`${context}: ${(err as Error).message}`) });
+    try {
+      const before = smtp.received.length;
+      await (await probe(request('reminder', { stepKey: '8', actor: { body: 'standing-committee', organizationId: tree.upper } }))).result();
+      await settled();
+      expect(refusals).toBe(0); // the failures were injected
+      expect(errors).toEqual(['record a delivery: connection terminated (injected)', 'record a delivery: connection terminated (injected)']);
+      expect(smtp.received.slice(before).map((m) => m.rcpt)).toEqual([['standing@test.local']]);
+      expect((await outbox()).filter((r) => r.rung === 'reminder')).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
+    } finally {
+      await useRelay(pool);
+    }
   });
 
-  it('a worker process killed (SIGKILL) after the SMTP server took the message, before the outbox update, sends no duplicate', async () => {
+  it('a worker process killed (SIGKILL) after the SMTP server took the message, before the outbox update, sends no duplicate: in doubt, reported', async () => {
+    // The worker processes' relays deliver here (this process's one stands aside).
+    await useRelay(undefined);
     const queue = uniqueTaskQueue('kill');
     const spawnWorker = async () => {
       const child = spawn(process.execPath, ['--import', 'tsx', KILL_WORKER], {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: queue, SMTP_URL: smtp.url, PUBLIC_URL: stack.baseUrl },
+        env: { ...process.env, DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: queue, SMTP_URL: smtp.url, PUBLIC_URL: stack.baseUrl, LEASE_MS: '1500' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
@@ -241,26 +293,35 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
       });
       return child;
     };
-    const first = await spawnWorker();
-    let killed = false;
-    beforeReply = async () => {
-      beforeReply = undefined;
-      const exited = new Promise((r) => first.once('exit', r));
-      first.kill('SIGKILL');
-      await exited;
-      killed = true;
-    };
-    const before = smtp.received.length;
-    const handle = await probe(request('level-1', { stepKey: '6', actor: null, rung: { name: 'level-1', offsetWorkingDays: 0, to: ['organizing-board'] } }), queue);
-    for (let i = 0; i < 200 && !killed; i += 1) await new Promise((r) => setTimeout(r, 50));
-    expect(killed).toBe(true);
-    // A new worker takes the retried activity: it finds the message mid-send and does not send it again.
-    await spawnWorker();
-    const result = await handle.result();
-    expect(result).toMatchObject({ recipients: 1, sent: 0, inDoubt: 1 });
-    expect(smtp.received.slice(before).map((m) => m.rcpt)).toEqual([['board@test.local']]);
-    const rows = (await outbox()).filter((r) => r.rung === 'level-1' && r.to === 'board@test.local');
-    expect(rows).toEqual([expect.objectContaining({ status: 'in-doubt', attempts: 1 })]);
+    try {
+      const first = await spawnWorker();
+      let killed = false;
+      beforeReply = async () => {
+        beforeReply = undefined;
+        const exited = new Promise((r) => first.once('exit', r));
+        first.kill('SIGKILL');
+        await exited;
+        killed = true;
+      };
+      const before = smtp.received.length;
+      await probe(request('level-1', { stepKey: '6', actor: null, rung: { name: 'level-1', offsetWorkingDays: 0, to: ['organizing-board'] } }), queue);
+      for (let i = 0; i < 200 && !killed; i += 1) await new Promise((r) => setTimeout(r, 50));
+      expect(killed).toBe(true);
+      const mine = async () => (await outbox()).filter((r) => r.rung === 'level-1' && r.to === 'board@test.local');
+      expect(await mine()).toEqual([expect.objectContaining({ status: 'sending', attempts: 1 })]);
+      // A new worker's relay finds the message claimed by a sender gone longer than the lease: in doubt, not re-sent.
+      await spawnWorker();
+      for (let i = 0; i < 200 && (await mine())[0]?.status === 'sending'; i += 1) await new Promise((r) => setTimeout(r, 50));
+      expect(await mine()).toEqual([expect.objectContaining({ status: 'in-doubt', attempts: 1 })]);
+      expect(smtp.received.slice(before).map((m) => m.rcpt)).toEqual([['board@test.local']]);
+      // Reported to the admins.
+      const adminToken = (await createUser(pool, 'outbox-admin', [admin()])).token;
+      const reported = await call(stack.baseUrl, 'GET', '/api/v1/outbox?status=in-doubt', undefined, { token: adminToken });
+      expect(reported.body.items.map((m: { to: string }) => m.to)).toContain('board@test.local');
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+      await useRelay(pool);
+    }
   });
 
   it('the daily digest: one message per recipient with the overdue and due-soon cases of their scope; none for a user with nothing', async () => {
@@ -286,7 +347,8 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     const first = (await env.run(acts.sendDigests, { date })) as Tally;
     const second = (await env.run(acts.sendDigests, { date })) as Tally;
     // A second run the same day (a retried activity) stores and sends nothing more.
-    expect(second).toEqual(first);
+    expect(first.stored).toBe(first.recipients);
+    expect(second).toEqual({ ...first, stored: 0 });
     const { rows } = await pool.query<{ to: string; subject: string; text: string; status: string }>(
       `SELECT to_address AS "to", subject, text_body AS text, status FROM email_outbox WHERE kind = 'digest' ORDER BY to_address`,
     );

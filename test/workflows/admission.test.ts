@@ -67,7 +67,7 @@ function fakeActivities() {
       },
       loadCalendar: async () => ({ announced: OFFICIAL_SCHEDULES }),
       loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
-      escalateStep: async () => ({ recipients: 0, sent: 0, local: 0, failed: 0, inDoubt: 0 }),
+      escalateStep: async () => ({ recipients: 0, stored: 0, delivery: 'local' as const }),
       /** Papers: the request is kept (to check no personal data goes in); a case named in `refuseFor` lacks a place. */
       issueStepDocuments: async (r: StepDocumentsRequest) => {
         papers.push(r);

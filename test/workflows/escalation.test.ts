@@ -71,7 +71,7 @@ describe('escalation ladder (time-skipping)', () => {
         loadEscalationPolicy: async () => ({ '*': DEFAULT_LADDER, probation: [] }),
         escalateStep: async (r: EscalationRequest) => {
           fired.push({ ...r, at: vietnamDate(await env.currentTimeMs()) });
-          return { recipients: 1, sent: 1, local: 0, failed: 0, inDoubt: 0 };
+          return { recipients: 1, stored: 1, delivery: 'smtp' as const };
         },
       },
     });
