@@ -121,27 +121,38 @@ export function escalationActivities(deps: EscalationDeps) {
     readonly roles: Array<{ userId: string; name: string; email: string; role: string; orgId: string; body: string | null }>;
   }
 
-  /** The case, its place in the tree and the roles held along it, in one query. */
-  async function caseContext(caseId: string, actorOrgId: string | null): Promise<CaseContext | undefined> {
+  /**
+   * The case, its place in the tree and the roles held along it — for the rungs firing at the same moment
+   * in one query (many cases' rungs fire together at 08:00 of a working day).
+   */
+  type Lookup = { caseId: string; actorOrgId: string | null };
+  const lookUp = groupCommit<Lookup, Array<CaseContext & Lookup>>(async (wanted) => {
     // Named: prepared once per connection (planning costs more than running it).
-    const { rows } = await pool.query<CaseContext>({
-      name: 'escalation-case-context',
-      text: `WITH c AS (
-         SELECT c.organization_id, c.status, c.current_step, o.path, o.name, coalesce(p.full_name, e.name) AS subject
-           FROM cases c JOIN organizations o ON o.id = c.organization_id
-           LEFT JOIN people p ON p.id = c.person_id LEFT JOIN enterprises e ON e.id = c.enterprise_id
-          WHERE c.id = $1)
-       SELECT c.organization_id AS "organizationId", c.status, c.current_step AS "currentStep", c.name AS "orgName", c.subject AS "subjectName",
-              (SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind) ORDER BY u.n DESC)
-                 FROM unnest(c.path) WITH ORDINALITY AS u(id, n) JOIN organizations a ON a.id = u.id) AS ancestors,
-              coalesce((SELECT json_agg(json_build_object('userId', us.id, 'name', us.display_name, 'email', us.email, 'role', r.role,
-                                                          'orgId', r.organization_id, 'body', r.body) ORDER BY us.id)
-                          FROM user_roles r JOIN users us ON us.id = r.user_id
-                         WHERE us.active AND us.email IS NOT NULL AND (r.organization_id = ANY(c.path) OR r.organization_id = $2::uuid)), '[]') AS roles
-         FROM c`,
-      values: [caseId, actorOrgId],
+    const { rows } = await pool.query<CaseContext & Lookup>({
+      name: 'escalation-case-contexts',
+      text: `SELECT w.case_id AS "caseId", w.actor_org_id AS "actorOrgId",
+                    c.organization_id AS "organizationId", c.status, c.current_step AS "currentStep", o.name AS "orgName",
+                    coalesce(p.full_name, e.name) AS "subjectName", anc.ancestors, rl.roles
+               FROM unnest($1::uuid[], $2::uuid[]) AS w(case_id, actor_org_id)
+               JOIN cases c ON c.id = w.case_id
+               JOIN organizations o ON o.id = c.organization_id
+               LEFT JOIN people p ON p.id = c.person_id
+               LEFT JOIN enterprises e ON e.id = c.enterprise_id
+              CROSS JOIN LATERAL (
+                SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind) ORDER BY u.n DESC) AS ancestors
+                  FROM unnest(o.path) WITH ORDINALITY AS u(id, n) JOIN organizations a ON a.id = u.id) anc
+              CROSS JOIN LATERAL (
+                SELECT coalesce(json_agg(json_build_object('userId', us.id, 'name', us.display_name, 'email', us.email, 'role', r.role,
+                                                           'orgId', r.organization_id, 'body', r.body) ORDER BY us.id), '[]') AS roles
+                  FROM user_roles r JOIN users us ON us.id = r.user_id
+                 WHERE us.active AND us.email IS NOT NULL AND (r.organization_id = ANY(o.path) OR r.organization_id = w.actor_org_id)) rl`,
+      values: [wanted.map((w) => w.caseId), wanted.map((w) => w.actorOrgId)],
     });
-    return rows[0];
+    return rows;
+  });
+  async function caseContext(caseId: string, actorOrgId: string | null): Promise<CaseContext | undefined> {
+    const rows = await lookUp([{ caseId, actorOrgId }]);
+    return rows?.find((r) => r.caseId === caseId && r.actorOrgId === actorOrgId);
   }
 
   /** The people a rung mails, resolved now from the tree and the users (who holds a role today). */

@@ -150,6 +150,7 @@ async function compare(recipients: number, lanes: number): Promise<{ outbox: num
   const rungs = Math.floor(MESSAGES / recipients);
   await relay.stop();
   relay = startOutboxRelay({ pool, mailer, concurrency: lanes });
+  await relay.ready;
   for (let r = 0; r < ROUNDS; r += 1) {
     const cases = await newCases(rungs);
     const firstId = await nextId();

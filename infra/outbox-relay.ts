@@ -37,6 +37,8 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelay {
+  /** Settles when the first sweep is done and the relay looks for due rows. */
+  readonly ready: Promise<void>;
   /** Messages were stored `pending`: look now instead of at the next poll. */
   wake(): void;
   /** How many more claimed messages `take` accepts now (at most 3 × concurrency waiting or with the transport). */
@@ -250,13 +252,14 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const sweeper = setInterval(sweepNow, Math.min(leaseMs / 2, 30_000));
   sweeper.unref();
   let timer: NodeJS.Timeout | undefined;
-  void sweepNow().then(() => {
+  const ready = sweepNow().then(() => {
     if (stopped) return;
     timer = setInterval(poll, pollMs);
     timer.unref();
     poll();
   });
   return {
+    ready,
     room() {
       return stopped ? 0 : Math.max(0, 3 * concurrency - queue.length - inFlight.size);
     },

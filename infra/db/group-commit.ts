@@ -1,5 +1,5 @@
 /**
- * Group commit: callers that write at the same moment share one statement. While a write is in flight,
+ * Group commit: callers that write (or read) at the same moment share one statement. While a write is in flight,
  * new items queue; when it finishes, everything queued goes in the next one. Each caller's promise settles
  * when the statement holding its items has committed (or failed), so nothing is acknowledged early; it
  * resolves to what that statement returned (for all of its items: a caller picks out its own).
