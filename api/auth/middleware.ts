@@ -10,7 +10,7 @@ import { csrfSync } from 'csrf-sync';
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import type { Pool } from '../../infra/db/pool.js';
-import { findUserByTokenHash, getUser } from '../../infra/db/queries/users.js';
+import { principalByTokenHash, principalByUserId } from '../../infra/db/queries/users.js';
 import { HttpError } from '../http-errors.js';
 import { hashApiToken } from './passwords.js';
 import { isAdmin, canSetTargets, canWriteEnterprises, type Action, type Principal } from './policy.js';
@@ -83,7 +83,7 @@ export function authenticate(pool: Pool): RequestHandler {
     const token = bearer(req.headers.authorization);
     const sessionUser = token ? undefined : req.session?.userId;
     if (!token && !sessionUser) return next();
-    const user = token ? await findUserByTokenHash(pool, hashApiToken(token)) : await getUser(pool, sessionUser!);
+    const user = token ? await principalByTokenHash(pool, hashApiToken(token)) : await principalByUserId(pool, sessionUser!);
     if (!user?.active) {
       if (!token) req.session.userId = undefined;
       return next();

@@ -1,6 +1,7 @@
 /** Users, their roles and API tokens. */
+import { LRUCache } from 'lru-cache';
 import type { Body } from '../../../workflows/org/tree.js';
-import type { Queryable } from '../pool.js';
+import type { Pool, Queryable } from '../pool.js';
 
 export const ROLES = ['admin', 'organizer', 'approver', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -69,9 +70,11 @@ export async function updateUser(
       WHERE id = $1`,
     [id, u.displayName ?? null, u.email !== undefined, u.email ?? null, u.active ?? null, u.passwordHash ?? null],
   );
+  authChanged();
 }
 
 export async function replaceRoles(db: Queryable, userId: string, roles: readonly RoleGrant[]): Promise<void> {
+  authChanged();
   await db.query('DELETE FROM user_roles WHERE user_id = $1', [userId]);
   await db.query(
     `INSERT INTO user_roles (user_id, role, organization_id, body)
@@ -120,9 +123,49 @@ export async function listApiTokens(db: Queryable, userId: string) {
 }
 
 export async function revokeApiToken(db: Queryable, userId: string, id: string): Promise<boolean> {
+  authChanged();
   const { rowCount } = await db.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL', [
     id,
     userId,
   ]);
   return (rowCount ?? 0) > 0;
 }
+
+/**
+ * Who a request's API token or session belongs to, read on every request: kept AUTH_CACHE_MS per pool
+ * (the API's most frequent query, a round trip saved per request). Any change to users, roles or tokens
+ * made through this module clears the cache of this process and keeps it off for AUTH_CACHE_MS, so a change
+ * (and its commit) applies at once here; an API process that did not make it applies it within
+ * AUTH_CACHE_MS. Only users found are kept; the lookup that reads the database still touches
+ * `last_used_at` (to the minute).
+ */
+export const AUTH_CACHE_MS = 2000;
+const principalCaches = new WeakMap<Pool, LRUCache<string, UserRow>>();
+let authGeneration = 0;
+let uncachedUntil = 0;
+
+function authChanged(): void {
+  authGeneration += 1;
+  uncachedUntil = Date.now() + AUTH_CACHE_MS;
+}
+
+async function cachedPrincipal(pool: Pool, key: string, load: () => Promise<UserRow | undefined>): Promise<UserRow | undefined> {
+  let cache = principalCaches.get(pool);
+  if (!cache) principalCaches.set(pool, (cache = new LRUCache<string, UserRow>({ max: 10_000, ttl: AUTH_CACHE_MS })));
+  const now = Date.now();
+  if (now >= uncachedUntil) {
+    const hit = cache.get(key);
+    if (hit) return hit;
+  } else cache.clear();
+  const generation = authGeneration;
+  const user = await load();
+  // A change made while this read ran may not be in it: keep only what no change overtook.
+  if (user && generation === authGeneration && Date.now() >= uncachedUntil) cache.set(key, user);
+  return user;
+}
+
+/** The active user holding this unrevoked API token (see AUTH_CACHE_MS). */
+export const principalByTokenHash = (pool: Pool, tokenHash: string) => cachedPrincipal(pool, `token:${tokenHash}`, () => findUserByTokenHash(pool, tokenHash));
+
+/** A logged-in session's user (see AUTH_CACHE_MS). */
+export const principalByUserId = (pool: Pool, userId: string) => cachedPrincipal(pool, `user:${userId}`, () => getUser(pool, userId));
