@@ -101,7 +101,7 @@ export interface EscalationDeps {
   /** For links in messages: the case page is `${publicUrl}/cases/:id`. */
   readonly publicUrl: string;
   /** The outbox relay of this process: handed the messages stored (without one, relays poll for them). */
-  readonly relay?: Pick<OutboxRelay, 'wake' | 'room' | 'take'> | undefined;
+  readonly relay?: Pick<OutboxRelay, 'wake' | 'reserve' | 'take'> | undefined;
 }
 
 export function escalationActivities(deps: EscalationDeps) {
@@ -152,7 +152,8 @@ export function escalationActivities(deps: EscalationDeps) {
   });
   async function caseContext(caseId: string, actorOrgId: string | null): Promise<CaseContext | undefined> {
     const rows = await lookUp([{ caseId, actorOrgId }]);
-    return rows?.find((r) => r.caseId === caseId && r.actorOrgId === actorOrgId);
+    const [c, a] = [caseId.toLowerCase(), actorOrgId?.toLowerCase() ?? null];
+    return rows?.find((r) => r.caseId === c && r.actorOrgId === a);
   }
 
   /** The people a rung mails, resolved now from the tree and the users (who holds a role today). */
@@ -195,8 +196,9 @@ export function escalationActivities(deps: EscalationDeps) {
   type Stored = OutboxMessage & { key: string; owner: number; status: 'sending' | 'pending' | 'local' };
   let callers = 0;
   const insert = groupCommit<OutboxInput & { owner: number; status: Stored['status'] }, Stored[]>(async (rows) => {
-    // One row per key even when two callers at once bring the same (two attempts of one activity).
-    const first = [...new Map(rows.map((r) => [r.key, r])).values()];
+    // One row per key even when two callers at once bring the same (two attempts of one activity): the
+    // last one's, attributed to it; the other caller then stored nothing.
+    const unique = [...new Map(rows.map((r) => [r.key, r])).values()];
     const { rows: fresh } = await pool.query<Omit<Stored, 'owner'>>({
       name: 'outbox-insert',
       text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body,
@@ -207,16 +209,16 @@ export function escalationActivities(deps: EscalationDeps) {
            AS x(key text, kind text, "caseId" uuid, step text, rung text, "userId" uuid, "to" text, subject text, text text, html text, status text)
        ON CONFLICT (dedupe_key) DO NOTHING
        RETURNING id, dedupe_key AS key, status, to_address AS "to", subject, text_body AS text, html_body AS html, attempts`,
-      values: [JSON.stringify(first)],
+      values: [JSON.stringify(unique)],
     });
-    const owners = new Map(first.map((r) => [r.key, r.owner]));
+    const owners = new Map(unique.map((r) => [r.key, r.owner]));
     return fresh.map((r) => ({ ...r, owner: owners.get(r.key)! }));
   });
 
   /**
    * Stores messages under their keys — together with those other activities store at the same moment.
-   * With room in this process's relay they are stored already claimed and handed to it (no claim of their
-   * own); otherwise `pending`, for a relay to claim; `local` when nothing leaves the machine. A key stored
+   * With room reserved in this process's relay they are stored already claimed and handed to it (no claim
+   * of their own); otherwise `pending`, for a relay to claim; `local` when nothing leaves the machine. A key stored
    * by an earlier attempt is kept as it is (whatever became of it), so a retried activity or a restarted
    * worker never adds a second message. Returns how many rows this run added.
    */
@@ -224,10 +226,16 @@ export function escalationActivities(deps: EscalationDeps) {
     if (!rows.length) return 0;
     const owner = (callers += 1);
     const relay = mailer.kind === 'local' ? undefined : deps.relay;
-    const status = mailer.kind === 'local' ? 'local' : relay && relay.room() >= rows.length ? 'sending' : 'pending';
-    const mine = ((await insert(rows.map((r) => ({ ...r, owner, status })))) ?? []).filter((r) => r.owner === owner);
-    if (status === 'sending') relay!.take(mine);
-    else if (status === 'pending' && mine.length) relay?.wake();
+    const reserved = relay?.reserve(rows.length) ? rows.length : 0;
+    const status = mailer.kind === 'local' ? 'local' : reserved ? 'sending' : 'pending';
+    let mine: Stored[] = [];
+    try {
+      mine = ((await insert(rows.map((r) => ({ ...r, owner, status })))) ?? []).filter((r) => r.owner === owner);
+    } finally {
+      // The relay takes what was stored claimed (and gives the rest of its room back).
+      if (reserved) relay!.take(mine, reserved);
+    }
+    if (status === 'pending' && mine.length) relay?.wake();
     return mine.length;
   }
 

@@ -19,7 +19,7 @@ export interface ActivityDeps {
   /** Links in emails point at `${publicUrl}/cases/:id`. */
   readonly publicUrl?: string | undefined;
   /** The outbox relay delivering this process's mail (infra/outbox-relay.ts), handed the messages stored. */
-  readonly relay?: Pick<OutboxRelay, 'wake' | 'room' | 'take'> | undefined;
+  readonly relay?: Pick<OutboxRelay, 'wake' | 'reserve' | 'take'> | undefined;
 }
 
 /** The object registered on the worker. Dependencies come in here (no globals), so tests can pass their own. */

@@ -98,6 +98,7 @@ export function createUserService(deps: { pool: Pool }): UserService {
         });
         return userId;
       });
+      q.forgetPrincipals();
       return (await q.getUser(pool, id))!;
     },
     async update(p, id, patch) {
@@ -111,6 +112,7 @@ export function createUserService(deps: { pool: Pool }): UserService {
         const fields = Object.keys(patch).map((k) => (k === 'password' ? 'password (changed)' : k));
         await appendAudit(db, { actorUserId: p.userId, actorIp: p.ip, action: 'user.updated', entityType: 'user', entityId: id, details: { fields } });
       });
+      q.forgetPrincipals();
       return (await q.getUser(pool, id))!;
     },
   };

@@ -93,7 +93,7 @@ const mailer: Mailer = {
   close: () => smtpMailer.close(),
 };
 let relay = startOutboxRelay({ pool, mailer, concurrency: LANES[0] });
-const acts = escalationActivities({ pool, mailer, publicUrl: 'http://localhost:3000', relay: { wake: () => relay.wake(), room: () => relay.room(), take: (m) => relay.take(m) } });
+const acts = escalationActivities({ pool, mailer, publicUrl: 'http://localhost:3000', relay: { wake: () => relay.wake(), reserve: (n) => relay.reserve(n), take: (m, n) => relay.take(m, n) } });
 const env = new MockActivityEnvironment();
 const request = (caseId: string): EscalationRequest => ({
   caseId,

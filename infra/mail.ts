@@ -1,7 +1,6 @@
 /**
  * Outgoing mail through nodemailer: a pooled SMTP transport when SMTP_URL is set, otherwise none (the
- * outbox keeps the messages for the UI). Errors are sorted into permanent (the server refused the message
- * or the address with a 5xx reply: retrying cannot help) and transient (anything else: retry later).
+ * outbox keeps the messages for the UI). Errors are sorted by `classifyMailError`.
  */
 import nodemailer from 'nodemailer';
 
@@ -21,10 +20,27 @@ export interface Mailer {
   close(): void;
 }
 
-/** A refusal the server will repeat (5xx): recorded and reported instead of retried. */
-export function isPermanentMailError(err: unknown): boolean {
-  const code = (err as { responseCode?: unknown })?.responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+/**
+ * What a failed send means for its message:
+ * - 'permanent': the server refused it with a 5xx reply (retrying cannot help): recorded and reported;
+ * - 'retry': it certainly did not take the message — a 4xx reply, or no conversation at all (the address
+ *   could not be resolved or reached, the connection or greeting timed out): sent again later;
+ * - 'in-doubt': anything else (the connection dropped or timed out mid-conversation, perhaps after the
+ *   server had the whole message): sending again could deliver it twice, so it is reported instead.
+ */
+export type MailFailure = 'permanent' | 'retry' | 'in-doubt';
+
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+
+export function classifyMailError(err: unknown): MailFailure {
+  const e = (err ?? {}) as { responseCode?: unknown; code?: unknown; originalCode?: unknown; timeoutType?: unknown };
+  if (typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600) return 'permanent';
+  if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500) return 'retry';
+  if (e.code === 'EDNS') return 'retry';
+  if (typeof e.originalCode === 'string' && NEVER_CONNECTED.has(e.originalCode)) return 'retry';
+  if (typeof e.code === 'string' && NEVER_CONNECTED.has(e.code)) return 'retry';
+  if (e.code === 'ETIMEDOUT' && (e.timeoutType === 'CONNECT_TIMEOUT' || e.timeoutType === 'GREETING_TIMEOUT')) return 'retry';
+  return 'in-doubt';
 }
 
 export function createMailer(opts: { smtpUrl: string | undefined; from: string }): Mailer {

@@ -2,22 +2,26 @@
  * The outbox relay: delivers what the escalation and digest activities stored in `email_outbox`.
  *
  * Each worker with an SMTP server runs one. It claims due `pending` rows (pending → sending, committed,
- * `FOR UPDATE SKIP LOCKED` so several relays never take the same row) a few at a time, keeps up to
- * `concurrency` messages with the pooled transport, and records each outcome:
- * - accepted → `sent` (recorded together with the other sends of the moment; retried while Postgres is away,
- *   since the message did go);
+ * `FOR UPDATE SKIP LOCKED` so several relays never take the same row) a few at a time — or is handed rows
+ * its own process stored already claimed — keeps up to `concurrency` messages with the pooled transport,
+ * and records each outcome (see `classifyMailError`):
+ * - accepted → `sent` (recorded together with the other sends of the moment; retried while Postgres is
+ *   away, since the message did go);
  * - a 5xx refusal → `failed`, reported and never retried;
- * - anything else (the server is down, a timeout) → back to `pending`, the next attempt after a delay that
- *   doubles from `retry.initialMs` up to `retry.maxMs`; given up as `failed` after `giveUpAfterMs`.
- * A row left `sending` longer than `leaseMs` belonged to a relay that died between the claim and recording
- * the server's answer: it may have been delivered, so it becomes `in-doubt` (reported, never sent again).
- * An escalation whose step was signed, or whose case closed, before it could go becomes `obsolete`.
+ * - not taken for certain (a 4xx reply, the server unreachable) → back to `pending`, the next attempt after
+ *   a delay that doubles from `retry.initialMs` up to `retry.maxMs`; given up as `failed` after
+ *   `giveUpAfterMs`;
+ * - any other failure (the connection dropped mid-conversation) → `in-doubt`: reported, never sent again.
+ * While a relay holds rows it renews their claim every quarter lease; a row left `sending` longer than
+ * `leaseMs` belonged to a relay that died between the claim and recording the server's answer: it may have
+ * been delivered, so it becomes `in-doubt` too. An escalation whose step was signed, or whose case closed,
+ * before it was claimed becomes `obsolete`.
  *
- * The activities wake the relay of their process when they store messages; a relay also looks every
+ * The activities hand the relay of their process what they store (or wake it); a relay also looks every
  * `pollMs` (messages stored by another worker, retries coming due).
  */
 import type { Pool } from './db/pool.js';
-import { isPermanentMailError, type Mailer } from './mail.js';
+import { classifyMailError, type Mailer } from './mail.js';
 
 export interface OutboxRelayOptions {
   readonly pool: Pool;
@@ -28,7 +32,7 @@ export interface OutboxRelayOptions {
   readonly pollMs?: number;
   /** Delay before the next attempt after a transient failure: initialMs, doubled per attempt, at most maxMs. */
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
-  /** A row `sending` for longer than this (ms) is in doubt. Default 2 minutes (the transport times out in 30 s). */
+  /** A row `sending` whose claim was not renewed for this long (ms) is in doubt. Default 2 minutes (renewed every 30 s). */
   readonly leaseMs?: number;
   /** A message not delivered this long (ms) after it was stored is given up as failed. Default 3 days (a digest: 20 hours, before the next one). */
   readonly giveUpAfterMs?: { readonly escalation: number; readonly digest: number };
@@ -41,10 +45,13 @@ export interface OutboxRelay {
   readonly ready: Promise<void>;
   /** Messages were stored `pending`: look now instead of at the next poll. */
   wake(): void;
-  /** How many more claimed messages `take` accepts now (at most 3 × concurrency waiting or with the transport). */
-  room(): number;
-  /** Messages this process stored already claimed (`sending`, attempts 1): sent without a claim of their own. */
-  take(messages: readonly OutboxMessage[]): void;
+  /**
+   * Reserves room for `n` messages this process is about to store already claimed; false when the relay
+   * holds enough (3 × concurrency, waiting or with the transport): then they are stored `pending`.
+   */
+  reserve(n: number): boolean;
+  /** The messages stored under a reservation of `reserved` (fewer when some keys were stored before; none when the insert failed). */
+  take(messages: readonly OutboxMessage[], reserved: number): void;
   /** Stops claiming, releases what was claimed but not handed to SMTP, waits for the sends in flight. */
   stop(): Promise<void>;
 }
@@ -66,6 +73,15 @@ const RECORD_LINGER_MS = 5;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Postgres is away or restarting (worth waiting for), as opposed to a statement it will always refuse. */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code !== 'string' || /^(08|53|57P)/.test(code) || /^E[A-Z]+$/.test(code);
+}
+
+/** Error text for `last_error`: bounded, and without the NUL Postgres text refuses. */
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\0/g, '').slice(0, 1000);
+
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const { pool, mailer } = opts;
   const concurrency = opts.concurrency ?? RELAY_DEFAULTS.concurrency;
@@ -80,13 +96,20 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let claiming: Promise<void> | undefined;
   /** Rows may be due: set by a wake, by the poll and by a claim that took all it asked for. */
   let mayBeDue = false;
-  /** OutboxMessage, not yet handed to the transport (kept short: at most `concurrency`). */
+  /** Claimed, not yet handed to the transport (a few times `concurrency` at most). */
   const queue: OutboxMessage[] = [];
+  /** Room promised to activities storing claimed messages. */
+  let reserved = 0;
   /** Messages with the transport, and outcomes being recorded. */
   const inFlight = new Set<Promise<void>>();
   const recording = new Set<Promise<void>>();
+  /** Rows this relay holds `sending` (queued, with the transport, or awaiting their record): their claim is renewed. */
+  const held = new Set<number>();
 
-  /** Until it works or the relay stops (then the row is left to the lease: in doubt, never sent twice). */
+  /**
+   * Until it works, while Postgres is away; a statement it refuses is reported once (the row is then left to
+   * the lease: in doubt, never sent twice). Gives up when the relay stops.
+   */
   async function persist(context: string, write: () => Promise<unknown>): Promise<void> {
     for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
       try {
@@ -94,7 +117,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         return;
       } catch (err) {
         onError(err, context);
-        if (stopped) return;
+        if (stopped || !isConnectionError(err)) return;
         await sleep(delay);
       }
     }
@@ -127,7 +150,9 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
                 WHERE o.id = x.id AND o.status IN ('sending', 'in-doubt')`,
         values: [batch.map((o) => o.id), batch.map((o) => o.messageId)],
       }),
-    );
+    ).finally(() => {
+      for (const o of batch) held.delete(o.id);
+    });
   }
   /** A write of outcomes in progress: stop() waits for it. */
   function track(write: Promise<void> | undefined): void {
@@ -145,20 +170,35 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     try {
       await mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, messageId });
     } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
-      if (isPermanentMailError(err)) {
-        return () => persist('record a refusal', () => pool.query(`UPDATE email_outbox SET status = 'failed', last_error = $2 WHERE id = $1`, [m.id, message]));
+      const message = errorText(err);
+      const outcome = classifyMailError(err);
+      const done = () => held.delete(m.id);
+      if (outcome === 'retry') {
+        const delay = Math.round(Math.min(retry.maxMs, retry.initialMs * 2 ** Math.max(0, m.attempts - 1)));
+        return () =>
+          persist('put a message back', () =>
+            pool.query(
+              `UPDATE email_outbox SET status = 'pending', last_error = $2, next_attempt_at = now() + $3::bigint * interval '1 millisecond'
+                WHERE id = $1 AND status IN ('sending', 'in-doubt')`,
+              [m.id, message, delay],
+            ),
+          ).finally(done);
       }
-      const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.max(0, m.attempts - 1));
       return () =>
-        persist('put a message back', () =>
-          pool.query(
-            `UPDATE email_outbox SET status = 'pending', last_error = $2, next_attempt_at = now() + $3::bigint * interval '1 millisecond' WHERE id = $1 AND status = 'sending'`,
-            [m.id, message, delay],
-          ),
-        );
+        persist(`record ${outcome === 'permanent' ? 'a refusal' : 'a send in doubt'}`, () =>
+          pool.query(`UPDATE email_outbox SET status = $2, last_error = $3 WHERE id = $1`, [m.id, outcome === 'permanent' ? 'failed' : 'in-doubt', message]),
+        ).finally(done);
     }
     return () => recordSent({ id: m.id, messageId });
+  }
+
+  /**
+   * Renews the claim of the rows this relay holds, so that no relay's sweep takes a live relay's slow
+   * send (the transport may wait on a slow server) for a dead one's.
+   */
+  async function renew(): Promise<void> {
+    if (!held.size) return;
+    await pool.query(`UPDATE email_outbox SET claimed_at = now() WHERE id = ANY($1::bigint[]) AND status = 'sending'`, [[...held]]);
   }
 
   /** Rows a dead relay left `sending` become in doubt; rows pending too long are given up. Every half lease (at most 30 s). */
@@ -219,6 +259,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       ({ send, taken }) => {
         claiming = undefined;
         if (stopped) return release(send);
+        for (const m of send) held.add(m.id);
         queue.push(...send);
         if (taken === n) mayBeDue = true;
         pump();
@@ -233,6 +274,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   /** Claimed but never handed to SMTP: back to pending as they were. */
   async function release(rows: OutboxMessage[]): Promise<void> {
     if (!rows.length) return;
+    for (const r of rows) held.delete(r.id);
     await pool
       .query(`UPDATE email_outbox SET status = 'pending', attempts = attempts - 1 WHERE id = ANY($1::bigint[]) AND status = 'sending'`, [rows.map((r) => r.id)])
       .catch((err) => onError(err, 'release'));
@@ -251,6 +293,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       .finally(() => (sweeping = undefined)));
   const sweeper = setInterval(sweepNow, Math.min(leaseMs / 2, 30_000));
   sweeper.unref();
+  const renewer = setInterval(() => void renew().catch((err) => onError(err, 'renew claims')), leaseMs / 4);
+  renewer.unref();
   let timer: NodeJS.Timeout | undefined;
   const ready = sweepNow().then(() => {
     if (stopped) return;
@@ -260,14 +304,18 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   });
   return {
     ready,
-    room() {
-      return stopped ? 0 : Math.max(0, 3 * concurrency - queue.length - inFlight.size);
+    reserve(n) {
+      if (stopped || queue.length + inFlight.size + reserved + n > 3 * concurrency) return false;
+      reserved += n;
+      return true;
     },
-    take(messages) {
+    take(messages, reservation) {
+      reserved -= reservation;
       if (stopped) {
-        void release([...messages]);
+        track(release([...messages]));
         return;
       }
+      for (const m of messages) held.add(m.id);
       queue.push(...messages);
       pump();
     },
@@ -276,6 +324,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       clearInterval(timer);
       clearInterval(sweeper);
+      clearInterval(renewer);
       await sweeping;
       await claiming;
       await release(queue.splice(0));

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { OutboxMessage, OutboxRelay } from './outbox-relay.js';
 import { dataConverterFor, type PayloadKeys } from './payload-codec.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -80,8 +81,10 @@ async function main(): Promise<void> {
   // Temporal Cloud refuses the call, and there they are registered once in the namespace settings.
   await ensureSearchAttributes(client, config.temporal.namespace, SEARCH_ATTRIBUTES).catch((err: Error) => logger.error(err.message));
   const mailer = createMailer(config.mail);
-  // Delivers the outbox's pending mail (several workers share the rows; each claims its own).
-  const relay = mailer.kind === 'smtp' ? startOutboxRelay({ pool, mailer, onError: (err, context) => logger.warn({ err, context }, 'outbox relay') }) : undefined;
+  // The outbox relay delivers the mail (several workers share the rows; each claims its own). Started last,
+  // once everything else is up; until then the activities store their messages `pending`.
+  let relay: OutboxRelay | undefined;
+  const relayHandle = { wake: () => relay?.wake(), reserve: (n: number) => relay?.reserve(n) ?? false, take: (m: readonly OutboxMessage[], n: number) => relay?.take(m, n) };
   const started = Date.now();
   const worker = await createWorker({
     // Within Kubernetes' 60 s termination grace: running activities get 45 s to finish on SIGTERM.
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     payloadKeys: config.temporal.payloadKeys,
     ...(bundlePath !== undefined ? { workflowBundle: { codePath: bundlePath } } : {}),
-    deps: { pool, client, chromiumPath: config.chromiumPath, mailer, relay, publicUrl: config.http.publicUrl },
+    deps: { pool, client, chromiumPath: config.chromiumPath, mailer, relay: relayHandle, publicUrl: config.http.publicUrl },
   });
   const { ensureDigestSchedule } = await import('./schedules.js');
   await ensureDigestSchedule(client, config.temporal.taskQueue);
@@ -113,6 +116,11 @@ async function main(): Promise<void> {
     },
     'worker ready',
   );
+  if (mailer.kind === 'smtp') {
+    relay = startOutboxRelay({ pool, mailer, onError: (err, context) => logger.warn({ err, context }, 'outbox relay') });
+    // On SIGTERM the relay stops claiming at once and finishes its sends while the activities drain.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void relay?.stop());
+  }
   // Worker.run() installs SIGINT/SIGTERM handlers: it stops polling and lets running activities finish.
   await worker.run();
   logger.info('worker stopped');

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Pool } from '../../infra/db/pool.js';
 import { withTransaction } from '../../infra/db/pool.js';
 import { appendAudit } from '../../infra/db/queries/audit.js';
-import { findCredentials, getUser, insertApiToken, listApiTokens, revokeApiToken, touchLogin } from '../../infra/db/queries/users.js';
+import { findCredentials, forgetPrincipals, getUser, insertApiToken, listApiTokens, revokeApiToken, touchLogin } from '../../infra/db/queries/users.js';
 import { generateCsrfToken, SESSION_COOKIE } from '../auth/middleware.js';
 import { newApiToken, verifyPassword } from '../auth/passwords.js';
 import { HttpError, notFound } from '../http-errors.js';
@@ -149,6 +149,7 @@ export function authRoutes(pool: Pool, limiter: RequestHandler): RouteDef[] {
           await appendAudit(db, { actorUserId: p.userId, actorIp: p.ip, action: 'auth.token-revoked', entityType: 'api-token', entityId: id });
           return true;
         });
+        forgetPrincipals();
         if (!revoked) throw notFound('The token');
         res.status(204).end();
       },

@@ -62,7 +62,7 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
       connection: conns.workerConnection,
       taskQueue,
       workflowBundle: await bundleWorkflowCode({ workflowsPath: PROBE, logger: quietLogger }),
-      activities: escalationActivities({ pool: p, mailer: mailer(), publicUrl: stack.baseUrl, relay: { wake: () => relay?.wake(), room: () => relay?.room() ?? 0, take: (m) => relay!.take(m) } }),
+      activities: escalationActivities({ pool: p, mailer: mailer(), publicUrl: stack.baseUrl, relay: { wake: () => relay?.wake(), reserve: (n) => relay?.reserve(n) ?? false, take: (m, n) => relay?.take(m, n) } }),
     });
     workers.push({ worker, running: worker.run() });
     return taskQueue;
@@ -187,7 +187,7 @@ describe('escalation emails through the outbox and a real SMTP listener', () => 
     expect(result).toMatchObject({ recipients: 2, stored: 2 });
     const waiting = async () => (await outbox()).filter((r) => r.rung === 'nudge');
     for (let i = 0; i < 100 && !(await waiting()).every((r) => r.attempts >= 1 && r.status === 'pending'); i += 1) await new Promise((r) => setTimeout(r, 50));
-    expect((await waiting()).map((r) => [r.status, r.attempts])).toEqual([['pending', 1], ['pending', 1]]);
+    expect((await waiting()).map((r) => r.status)).toEqual(['pending', 'pending']);
     await pool.query(`UPDATE cases SET current_step = 'opinions' WHERE id = $1`, [caseId]);
     const before = smtp.received.length;
     await smtp.start();

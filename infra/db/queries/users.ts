@@ -149,6 +149,12 @@ function authChanged(): void {
   uncachedUntil = Date.now() + AUTH_CACHE_MS;
 }
 
+/**
+ * For a caller whose change ran in a transaction: once it committed, the cache starts afresh (a read that
+ * slipped in before the commit is not kept however long the transaction took).
+ */
+export const forgetPrincipals = authChanged;
+
 async function cachedPrincipal(pool: Pool, key: string, load: () => Promise<UserRow | undefined>): Promise<UserRow | undefined> {
   let cache = principalCaches.get(pool);
   if (!cache) principalCaches.set(pool, (cache = new LRUCache<string, UserRow>({ max: 10_000, ttl: AUTH_CACHE_MS })));
@@ -159,8 +165,9 @@ async function cachedPrincipal(pool: Pool, key: string, load: () => Promise<User
   } else cache.clear();
   const generation = authGeneration;
   const user = await load();
-  // A change made while this read ran may not be in it: keep only what no change overtook.
-  if (user && generation === authGeneration && Date.now() >= uncachedUntil) cache.set(key, user);
+  // A change made while this read ran (or not yet committed when it began) may not be in it: keep only a
+  // read that began outside the quiet period and that no change overtook.
+  if (user && generation === authGeneration && now >= uncachedUntil) cache.set(key, user);
   return user;
 }
 
