@@ -127,25 +127,10 @@ export function escalationActivities(deps: EscalationDeps) {
    */
   type Lookup = { caseId: string; actorOrgId: string | null };
   const lookUp = groupCommit<Lookup, Array<CaseContext & Lookup>>(async (wanted) => {
-    // Named: prepared once per connection (planning costs more than running it).
+    // In a function (migration 0016) that keeps its plan: planning this join cost more than running it.
     const { rows } = await pool.query<CaseContext & Lookup>({
       name: 'escalation-case-contexts',
-      text: `SELECT w.case_id AS "caseId", w.actor_org_id AS "actorOrgId",
-                    c.organization_id AS "organizationId", c.status, c.current_step AS "currentStep", o.name AS "orgName",
-                    coalesce(p.full_name, e.name) AS "subjectName", anc.ancestors, rl.roles
-               FROM unnest($1::uuid[], $2::uuid[]) AS w(case_id, actor_org_id)
-               JOIN cases c ON c.id = w.case_id
-               JOIN organizations o ON o.id = c.organization_id
-               LEFT JOIN people p ON p.id = c.person_id
-               LEFT JOIN enterprises e ON e.id = c.enterprise_id
-              CROSS JOIN LATERAL (
-                SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind) ORDER BY u.n DESC) AS ancestors
-                  FROM unnest(o.path) WITH ORDINALITY AS u(id, n) JOIN organizations a ON a.id = u.id) anc
-              CROSS JOIN LATERAL (
-                SELECT coalesce(json_agg(json_build_object('userId', us.id, 'name', us.display_name, 'email', us.email, 'role', r.role,
-                                                           'orgId', r.organization_id, 'body', r.body) ORDER BY us.id), '[]') AS roles
-                  FROM user_roles r JOIN users us ON us.id = r.user_id
-                 WHERE us.active AND us.email IS NOT NULL AND (r.organization_id = ANY(o.path) OR r.organization_id = w.actor_org_id)) rl`,
+      text: 'SELECT * FROM escalation_case_contexts($1::uuid[], $2::uuid[])',
       values: [wanted.map((w) => w.caseId), wanted.map((w) => w.actorOrgId)],
     });
     return rows;
@@ -199,7 +184,7 @@ export function escalationActivities(deps: EscalationDeps) {
     // One row per key even when two callers at once bring the same (two attempts of one activity): the
     // last one's, attributed to it; the other caller then stored nothing.
     const unique = [...new Map(rows.map((r) => [r.key, r])).values()];
-    const { rows: fresh } = await pool.query<Omit<Stored, 'owner'>>({
+    const { rows: fresh } = await pool.query<{ id: number; key: string; attempts: number }>({
       name: 'outbox-insert',
       text: `INSERT INTO email_outbox (dedupe_key, kind, case_id, step, rung, recipient_user_id, to_address, subject, text_body, html_body,
                                       status, claimed_at, sent_at, attempts)
@@ -208,11 +193,15 @@ export function escalationActivities(deps: EscalationDeps) {
          FROM jsonb_to_recordset($1::jsonb)
            AS x(key text, kind text, "caseId" uuid, step text, rung text, "userId" uuid, "to" text, subject text, text text, html text, status text)
        ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING id, dedupe_key AS key, status, to_address AS "to", subject, text_body AS text, html_body AS html, attempts`,
+       RETURNING id, dedupe_key AS key, attempts`,
       values: [JSON.stringify(unique)],
     });
-    const owners = new Map(unique.map((r) => [r.key, r.owner]));
-    return fresh.map((r) => ({ ...r, owner: owners.get(r.key)! }));
+    // The rows stored are the inputs of their keys (the bodies need not come back from Postgres).
+    const byKey = new Map(unique.map((r) => [r.key, r]));
+    return fresh.map((r) => {
+      const input = byKey.get(r.key)!;
+      return { ...r, owner: input.owner, status: input.status, to: input.to, subject: input.subject, text: input.text, html: input.html };
+    });
   });
 
   /**
