@@ -1,8 +1,8 @@
 /**
- * Outgoing mail through nodemailer: a pooled SMTP transport when SMTP_URL is set, otherwise none (the
- * outbox keeps the messages for the UI). Errors are sorted by `classifyMailError`.
+ * Outgoing mail through nodemailer: a pooled SMTP transport, in a thread of its own, when SMTP_URL is set;
+ * otherwise none (the outbox keeps the messages for the UI). Errors are sorted by `classifyMailError`.
  */
-import nodemailer from 'nodemailer';
+import { Worker } from 'node:worker_threads';
 
 export interface OutgoingMail {
   readonly to: string;
@@ -43,24 +43,67 @@ export function classifyMailError(err: unknown): MailFailure {
   return 'in-doubt';
 }
 
-export function createMailer(opts: { smtpUrl: string | undefined; from: string }): Mailer {
+/** Thrown for the sends a sender thread had when it stopped: the server may or may not have taken them. */
+export class SenderStoppedError extends Error {
+  override readonly name = 'SenderStoppedError';
+}
+
+const SENDER = new URL('./smtp-sender.mjs', import.meta.url);
+
+/**
+ * With an SMTP server: a pooled transport (4 connections) in a worker thread of its own (infra/smtp-sender.mjs),
+ * so that MIME encoding and SMTP conversations never share the event loop with the activities. Sends are
+ * handed to the thread and answered from it; the thread starts with the first send and, should it ever
+ * stop, the sends it had fail as in doubt (never sent twice) and the next send starts a new one.
+ * `sender` is the thread's script (tests give one that stops mid-send).
+ */
+export function createMailer(opts: { smtpUrl: string | undefined; from: string; sender?: URL }): Mailer {
   if (!opts.smtpUrl) return { kind: 'local', send: async () => undefined, close: () => undefined };
-  const transport = nodemailer.createTransport({
-    pool: true,
-    url: opts.smtpUrl,
-    maxConnections: 4,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
-  // A pooled connection the server drops (a restart, an outage) is reported as an 'error' event on the
-  // transport; unheard, it would end the worker. The send it hit fails on its own and the outbox retries it.
-  transport.on('error', () => undefined);
+  const workerData = { smtpUrl: opts.smtpUrl, from: opts.from, maxConnections: 4 };
+  type Waiting = { resolve: () => void; reject: (err: Error) => void };
+  let thread: { worker: Worker; waiting: Map<number, Waiting> } | undefined;
+  let sequence = 0;
+  let closed = false;
+
+  function start(): NonNullable<typeof thread> {
+    const worker = new Worker(opts.sender ?? SENDER, { workerData });
+    const started = { worker, waiting: new Map<number, Waiting>() };
+    // Idle, the thread does not keep the process alive; while it has sends, it does (as their sockets would).
+    worker.unref();
+    worker.on('message', (reply: { id: number; error?: Record<string, unknown> }) => {
+      const w = started.waiting.get(reply.id);
+      if (!w) return;
+      started.waiting.delete(reply.id);
+      if (!started.waiting.size) worker.unref();
+      if (reply.error) w.reject(Object.assign(new Error(String(reply.error.message)), reply.error));
+      else w.resolve();
+    });
+    const stopped = (why: string) => {
+      if (thread === started) thread = undefined;
+      for (const w of started.waiting.values()) w.reject(new SenderStoppedError(`the SMTP sender thread stopped (${why}) while sending`));
+      started.waiting.clear();
+    };
+    worker.on('error', (err) => stopped(err.message));
+    worker.on('exit', (code) => stopped(`exit code ${code}`));
+    return started;
+  }
+
   return {
     kind: 'smtp',
-    async send(m) {
-      await transport.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId });
+    send(m) {
+      if (closed) return Promise.reject(new SenderStoppedError('the mailer is closed'));
+      const t = (thread ??= start());
+      const id = (sequence += 1);
+      return new Promise<void>((resolve, reject) => {
+        t.waiting.set(id, { resolve, reject });
+        t.worker.ref();
+        t.worker.postMessage({ id, mail: { to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId } });
+      });
     },
-    close: () => transport.close(),
+    close() {
+      closed = true;
+      // The thread closes its pooled connections, answers the sends it has, and ends.
+      thread?.worker.postMessage({ close: true });
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailer, type Mailer } from '../../infra/mail.js';
+import { classifyMailError, createMailer, SenderStoppedError, type Mailer } from '../../infra/mail.js';
 import { startSmtpListener, type SmtpListener } from '../helpers/smtp.js';
 
 /**
@@ -28,5 +28,40 @@ describe('pooled mailer across a mail-server outage', () => {
     await smtp.start();
     await mailer.send(message(3));
     expect(smtp.received.map((r) => r.mail.subject)).toEqual(['Thử 1', 'Thử 3']);
+  });
+});
+
+describe('the SMTP sender thread', () => {
+  let smtp: SmtpListener;
+  beforeAll(async () => {
+    smtp = await startSmtpListener();
+  });
+  afterAll(async () => {
+    await smtp?.stop();
+  });
+  const message = (subject: string) => ({ to: 'a@test.local', subject, text: 'nội dung', html: '<p>nội dung</p>', messageId: `<${subject}@test.local>` });
+
+  it('a thread that stops mid-send fails its sends as in doubt, and the next send starts a new thread', async () => {
+    const mailer = createMailer({ smtpUrl: smtp.url, from: 'btc@test.local', sender: new URL('../fixtures/crashing-smtp-sender.mjs', import.meta.url) });
+    try {
+      await mailer.send(message('before'));
+      const err = await mailer.send(message('crash')).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(SenderStoppedError);
+      expect(classifyMailError(err)).toBe('in-doubt');
+      await mailer.send(message('after'));
+      expect(smtp.received.map((r) => r.mail.subject)).toEqual(['before', 'after']);
+    } finally {
+      mailer.close();
+    }
+  });
+
+  it('answers the sends under way when closed, then refuses new ones', async () => {
+    const mailer = createMailer({ smtpUrl: smtp.url, from: 'btc@test.local' });
+    const before = smtp.received.length;
+    const sending = mailer.send(message('last'));
+    mailer.close();
+    await expect(sending).resolves.toBeUndefined();
+    await expect(mailer.send(message('late'))).rejects.toBeInstanceOf(SenderStoppedError);
+    expect(smtp.received.slice(before).map((r) => r.mail.subject)).toEqual(['last']);
   });
 });
