@@ -68,8 +68,13 @@ export interface OutboxMessage {
 
 export const RELAY_DEFAULTS = { concurrency: 8, pollMs: 1000, retry: { initialMs: 30_000, maxMs: 600_000 }, leaseMs: 120_000, giveUpAfterMs: { escalation: 3 * 86_400_000, digest: 20 * 3_600_000 } };
 
-/** How long a delivery waits to be recorded with the others of the moment. */
-const RECORD_LINGER_MS = 5;
+/**
+ * How long a delivery waits to be recorded with the others of the moment, and how many (× concurrency)
+ * are recorded at once without waiting: one statement per batch instead of one per few messages. A relay
+ * that dies in this window leaves those rows in doubt (as it would with the record written but not flushed).
+ */
+const RECORD_LINGER_MS = 20;
+const RECORD_BATCH_PER_SLOT = 4;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -130,7 +135,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let flushTimer: NodeJS.Timeout | undefined;
   function recordSent(m: { id: number; messageId: string }): Promise<void> | undefined {
     delivered.push(m);
-    if (delivered.length < 2 * concurrency) {
+    if (delivered.length < RECORD_BATCH_PER_SLOT * concurrency) {
       flushTimer ??= setTimeout(() => track(flushSent()), RECORD_LINGER_MS);
       return undefined;
     }
