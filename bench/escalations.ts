@@ -1,11 +1,13 @@
 /**
  * `npm run bench:escalations`
  * Escalation emails per second through the outbox: the activity (recipients resolved from the tree and
- * users, rendered, stored under their key) and the outbox relay (claimed, sent over pooled SMTP, recorded),
- * timed from the first activity until every row is recorded `sent` — beside raw pooled nodemailer sending
- * the same rendered messages, both to the same local SMTP listener with the same number of messages with
- * the transport at once (goal ≥ 0.9×). Interleaved rounds in one process; medians. Postgres: DATABASE_URL
- * or the embedded one.
+ * users, rendered, stored under their key) and the outbox relay (claimed, sent over pooled SMTP from the
+ * mailer's sender thread, recorded), timed from the first activity until every row is recorded `sent` —
+ * beside raw pooled nodemailer sending the same rendered messages from this process's main thread, both to
+ * the same local SMTP listener with the same number of messages with the transport at once (goal ≥ 0.9×).
+ * A warm-up round of each side, then interleaved rounds (which side goes first alternates); medians. Also prints the CPU each side spent per
+ * message (this process's main thread and all its threads, the listener, PostgreSQL), from /proc.
+ * Postgres: DATABASE_URL or the embedded one.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -18,14 +20,15 @@ import { loadConfig } from '../infra/config.js';
 import { prepareDatabase } from '../infra/db/migrate.js';
 import { createPool } from '../infra/db/pool.js';
 import { createMailer, type Mailer } from '../infra/mail.js';
-import { startOutboxRelay } from '../infra/outbox-relay.js';
+import { RELAY_DEFAULTS, startOutboxRelay } from '../infra/outbox-relay.js';
 import { ensureDatabase, openDatabase } from '../infra/postgres.js';
 import { DEFAULT_LADDER, type EscalationRequest } from '../workflows/escalation.js';
+import { cpuAvailable, cpuOfProcess, cpuOfProgram } from './cpu.js';
 
-const MESSAGES = 300;
-/** Activities in flight at once: a few, and what a busy worker runs (its default allows 100). */
-const LANES = [4, 16];
-const ROUNDS = 5;
+const MESSAGES = 600;
+/** Activities in flight at once (and messages with the relay's transport): a few, the relay's default, and what a busy worker runs (its default allows 100). */
+const LANES = [4, RELAY_DEFAULTS.concurrency, 16];
+const ROUNDS = 11;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // A local SMTP listener in its own process, as a mail relay is (its parsing does not share this process's CPU).
@@ -44,6 +47,12 @@ const config = loadConfig();
 const db = await openDatabase({ url: config.database.url, dataDir: config.database.embeddedDataDir, port: config.database.embeddedPort });
 const url = new URL(db.url);
 url.pathname = '/bench_escalations';
+// A fresh database per run: the rows (and dead row versions) of earlier runs would slow every later one.
+{
+  const admin = createPool(db.url, 1);
+  await admin.query('DROP DATABASE IF EXISTS bench_escalations WITH (FORCE)');
+  await admin.end();
+}
 await ensureDatabase(db.url, 'bench_escalations');
 await prepareDatabase(url.toString());
 const pool = createPool(url.toString());
@@ -106,7 +115,7 @@ const request = (caseId: string): EscalationRequest => ({
   daysOverdue: 0,
   actor: { body: 'cell', organizationId: cell },
 });
-const raw = nodemailer.createTransport({ pool: true, url: smtpUrl, maxConnections: 4 } as Parameters<typeof nodemailer.createTransport>[0]);
+const rawTransport = nodemailer.createTransport({ pool: true, url: smtpUrl, maxConnections: 4 } as Parameters<typeof nodemailer.createTransport>[0]);
 
 /** `lanes` workers taking jobs from one list, as a worker runs that many activities at once. */
 async function run(lanes: number, n: number, job: (i: number) => Promise<unknown>): Promise<number> {
@@ -143,35 +152,77 @@ const { rows: rendered } = await pool.query<{ to: string; subject: string; text:
 );
 const message = rendered[0]!;
 
-/** Rounds of the outbox path beside raw nodemailer, each sending the same number of messages. */
-async function compare(recipients: number, lanes: number): Promise<{ outbox: number; raw: number }> {
+/** CPU seconds so far: this process's main thread and all its threads, the listener, PostgreSQL. */
+const cpuNow = () => ({
+  main: cpuOfProcess(process.pid, { mainThread: true }),
+  process: cpuOfProcess(process.pid),
+  listener: cpuOfProcess(listener.pid!),
+  postgres: cpuOfProgram('postgres'),
+});
+type Cpu = ReturnType<typeof cpuNow>;
+/** Milliseconds of CPU per message between two readings, by place. */
+const perMessage = (a: Cpu, b: Cpu, n: number): Cpu =>
+  Object.fromEntries(Object.keys(a).map((k) => [k, ((b[k as keyof Cpu] - a[k as keyof Cpu]) * 1000) / n])) as Cpu;
+
+/** Rounds of the outbox path beside raw nodemailer, each sending the same number of messages (a warm-up round first). */
+async function compare(recipients: number, lanes: number): Promise<{ outbox: number; raw: number; outboxCpu: Cpu; rawCpu: Cpu }> {
   const outboxRuns: number[] = [];
   const rawRuns: number[] = [];
+  const outboxCpu: Cpu[] = [];
+  const rawCpu: Cpu[] = [];
   const rungs = Math.floor(MESSAGES / recipients);
+  const n = rungs * recipients;
   await relay.stop();
   relay = startOutboxRelay({ pool, mailer, concurrency: lanes });
   await relay.ready;
-  for (let r = 0; r < ROUNDS; r += 1) {
+  const outboxRound = async (): Promise<{ rate: number; cpu: Cpu }> => {
     const cases = await newCases(rungs);
     const firstId = await nextId();
+    const c0 = cpuNow();
     const t0 = performance.now();
-    const done = allSent(rungs * recipients, firstId);
+    const done = allSent(n, firstId);
     await run(lanes, rungs, (i) => env.run(acts.escalateStep, request(cases[i]!)));
     await done;
-    outboxRuns.push((rungs * recipients) / ((performance.now() - t0) / 1000));
-    rawRuns.push(await run(lanes, rungs * recipients, () => raw.sendMail({ from: 'Ban Tổ chức <btc@bench.local>', ...message })));
+    const rate = n / ((performance.now() - t0) / 1000);
+    return { rate, cpu: perMessage(c0, cpuNow(), n) };
+  };
+  const rawRound = async (): Promise<{ rate: number; cpu: Cpu }> => {
+    const c0 = cpuNow();
+    const rate = await run(lanes, n, () => rawTransport.sendMail({ from: 'Ban Tổ chức <btc@bench.local>', ...message }));
+    return { rate, cpu: perMessage(c0, cpuNow(), n) };
+  };
+  for (let r = -1; r < ROUNDS; r += 1) {
+    // Which side goes first alternates, so that a drift of the machine's speed weighs on both alike.
+    let outbox, raw;
+    if (r % 2 === 0) {
+      outbox = await outboxRound();
+      raw = await rawRound();
+    } else {
+      raw = await rawRound();
+      outbox = await outboxRound();
+    }
+    if (r < 0) continue; // warm-up
+    outboxRuns.push(outbox.rate);
+    rawRuns.push(raw.rate);
+    outboxCpu.push(outbox.cpu);
+    rawCpu.push(raw.cpu);
   }
-  return { outbox: median(outboxRuns), raw: median(rawRuns) };
+  const medianCpu = (runs: Cpu[]): Cpu => Object.fromEntries(Object.keys(runs[0]!).map((k) => [k, median(runs.map((c) => c[k as keyof Cpu]))])) as Cpu;
+  return { outbox: median(outboxRuns), raw: median(rawRuns), outboxCpu: medianCpu(outboxCpu), rawCpu: medianCpu(rawCpu) };
 }
 
 const before = await received();
-const report = (recipients: number, lanes: number, r: { outbox: number; raw: number }) =>
+const cpuText = (c: Cpu) =>
+  `main thread ${c.main.toFixed(2)}, whole process ${c.process.toFixed(2)}, listener ${c.listener.toFixed(2)}, PostgreSQL ${c.postgres.toFixed(2)}`;
+const report = (recipients: number, lanes: number, r: Awaited<ReturnType<typeof compare>>) => {
   console.log(
     `escalation emails, ${recipients} recipient(s) per rung, ${lanes} in flight: outbox activity ${r.outbox.toFixed(0)} msg/s, ` +
       `raw pooled nodemailer ${r.raw.toFixed(0)} msg/s, ratio ${(r.outbox / r.raw).toFixed(2)} (goal ≥ 0.9)`,
   );
+  if (cpuAvailable) console.log(`  CPU ms per message — outbox: ${cpuText(r.outboxCpu)}; raw: ${cpuText(r.rawCpu)}`);
+};
 console.log(
-  `${MESSAGES} messages × ${ROUNDS} interleaved rounds per figure; medians; both sides share one pooled transport setting (4 SMTP connections); ` +
+  `${MESSAGES} messages × ${ROUNDS} interleaved rounds per figure after a warm-up round (the side going first alternates); medians; both sides use one pooled transport setting (4 SMTP connections); ` +
     '"N in flight": N activities at once and N messages with the relay\'s transport, beside N raw sends at once',
 );
 for (const lanes of LANES) report(1, lanes, await compare(1, lanes));
@@ -179,10 +230,10 @@ await addApprover();
 await addApprover();
 for (const lanes of LANES) report(3, lanes, await compare(3, lanes));
 const { rows: sent } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM email_outbox WHERE status = 'sent'`);
-console.log(`listener received ${(await received()) - before} messages; outbox rows sent (all runs of this database): ${sent[0]!.n}`);
+console.log(`listener received ${(await received()) - before} messages; outbox rows sent: ${sent[0]!.n}`);
 
 await relay.stop();
-raw.close();
+rawTransport.close();
 mailer.close();
 await pool.end();
 listener.stdin!.end();
