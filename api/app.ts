@@ -63,6 +63,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: deps.session.secureCookies ? [] : null } } }));
   const metrics = new Metrics();
   metrics.observePool(deps.pool, 'api');
+  if (deps.cases?.writeLoad) metrics.observeWriteGate(deps.cases.writeLoad.bind(deps.cases));
   app.use(observeRequests(metrics, deps.logger));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
 

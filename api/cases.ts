@@ -46,6 +46,7 @@ import type { cellEstablishmentWorkflow } from '../workflows/establishment.js';
 import { canManage, canRead, canSign, readScope, type Principal } from './auth/policy.js';
 import { fromTemporalError, HttpError, notFound } from './http-errors.js';
 import { isCalendarDate } from './validation.js';
+import { DEFAULT_WRITE_CONCURRENCY, gateWrites, type WriteLoad } from './write-gate.js';
 
 export interface OpenAdmissionInput {
   readonly organizationId: string;
@@ -122,11 +123,29 @@ export interface CaseService {
   existingCase(p: Principal, caseId: string): Promise<{ type: string; organizationId: string } | undefined>;
   /** Tell every open case due on or after `from` that the calendar changed; returns how many were told. */
   notifyCalendarChanged(from: string): Promise<number>;
+  /** The write gate's load (operations that drive a workflow: running, waiting), for the metrics. */
+  writeLoad?(): WriteLoad;
 }
 
 const actorOf = (p: Principal): ActorRef => ({ userId: p.userId, ip: p.ip });
 
-export function createCaseService(deps: { client: Client; pool: Pool; taskQueue: string }): CaseService {
+/** The service's operations that start or update a workflow: they pass the write gate (api/write-gate.ts). */
+const WORKFLOW_WRITES = [
+  'openAdmission',
+  'openEstablishment',
+  'signEstablishment',
+  'recordMemberTransfer',
+  'attachHostCell',
+  'sign',
+  'withdraw',
+  'hold',
+  'resume',
+  'transfer',
+  'extendDeadline',
+  'recordProvincialConsent',
+] as const satisfies ReadonlyArray<keyof CaseService>;
+
+export function createCaseService(deps: { client: Client; pool: Pool; taskQueue: string; writeConcurrency?: number | undefined }): CaseService {
   const { client, pool } = deps;
 
   /** Run a Temporal call, turning client errors into HTTP errors. */
@@ -260,8 +279,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
   }
 
 
-
-  return {
+  const service: CaseService = {
     async openAdmission(p, input) {
       const org = await getOrganization(pool, input.organizationId);
       if (!org || !canRead(p, org.path)) {
@@ -579,6 +597,7 @@ export function createCaseService(deps: { client: Client; pool: Pool; taskQueue:
       return { ...row, person, history, approvalChain: row.type === 'admission' ? chainFrom(row.organizationId, nodes as OrgNode[]) : null, ...(related ? { relatedAdmissions: related } : {}) };
     },
   };
+  return gateWrites(service, WORKFLOW_WRITES, deps.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
 }
 
 /** A page cursor: the order it belongs to, the last row's sort key and id (opaque to clients). */

@@ -23,6 +23,8 @@ export function createAppDeps(deps: {
   session: AppDeps['session'];
   logger?: Logger;
   chromiumPath?: string | undefined;
+  /** The write gate of the case service (default DEFAULT_WRITE_CONCURRENCY). */
+  writeConcurrency?: number | undefined;
 }): AppDeps {
   const cases = createCaseService(deps);
   const reports = createReportService(deps);
@@ -54,6 +56,7 @@ export function appDepsFromConfig(
       ...rest,
       taskQueue: config.temporal.taskQueue,
       chromiumPath: config.chromiumPath,
+      writeConcurrency: config.http.writeConcurrency,
       session: { ...config.session, secret: sessionSecret(config.session.secret, config.dataDir) },
     }),
     metricsToken: config.metricsToken,

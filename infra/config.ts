@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parsePayloadKeys, type PayloadKeys } from './payload-codec.js';
 
+/** Workflow-driving operations (sign-offs, opening cases…) an API process runs at once (api/write-gate.ts). */
+export const DEFAULT_WRITE_CONCURRENCY = 2;
+
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const port = (fallback: number) =>
@@ -29,6 +32,13 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port(3000),
+  // Operations that drive a workflow (sign-offs, opening cases…) at once per API process; the rest queue (api/write-gate.ts).
+  API_WRITE_CONCURRENCY: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 64')
+    .max(64, 'must be between 1 and 64')
+    .default(DEFAULT_WRITE_CONCURRENCY),
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url('must be an absolute URL such as http://localhost:3000').optional()),
   DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.data')),
   TOOLS_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.tools')),
@@ -77,7 +87,13 @@ const EnvSchema = z.object({
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly logLevel: string;
-  readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicUrl: string;
+    /** Sign-offs and other workflow-driving operations run at once by this API process (the rest wait their turn). */
+    readonly writeConcurrency: number;
+  };
   readonly dataDir: string;
   readonly toolsDir: string;
   /** Chromium for PDFs; unset: /usr/bin/chromium or `chromium` on PATH. */
@@ -174,7 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze({
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, publicUrl },
+    http: { host: e.HOST, port: e.PORT, publicUrl, writeConcurrency: e.API_WRITE_CONCURRENCY },
     dataDir: e.DATA_DIR,
     toolsDir: e.TOOLS_DIR,
     chromiumPath: e.CHROMIUM_PATH,

@@ -35,6 +35,21 @@ export class Metrics {
     });
   }
 
+  /** Registers the write gate's load (api/write-gate.ts), read at each scrape: a queue that keeps growing wants more API processes. */
+  observeWriteGate(load: () => { inProgress: number; waiting: number }): void {
+    new client.Gauge({
+      name: 'admissions_api_workflow_writes',
+      help: 'Operations that drive a workflow (sign-offs, opening cases) by state: running, waiting for the write gate',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const l = load();
+        this.set({ state: 'running' }, l.inProgress);
+        this.set({ state: 'waiting' }, l.waiting);
+      },
+    });
+  }
+
   /** The Prometheus text of this registry and the process metrics, followed by `extra` (the SDK's). */
   async render(extra?: () => Promise<string>): Promise<string> {
     const parts = [await processMetrics().metrics(), await this.registry.metrics()];

@@ -62,6 +62,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the write gate of the API (sign-offs at once per process), defaulting to 2 and refusing 0', () => {
+    expect(loadConfig({}).http.writeConcurrency).toBe(2);
+    expect(loadConfig({ API_WRITE_CONCURRENCY: '6' }).http.writeConcurrency).toBe(6);
+    expect(() => loadConfig({ API_WRITE_CONCURRENCY: '0' })).toThrow(/API_WRITE_CONCURRENCY="0": must be between 1 and 64/);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: ' ' }).database.url).toBeUndefined();
   });
