@@ -1,8 +1,10 @@
 /**
  * The load generator of bench/load.ts, in its own process: two autocannon runs at once — approvers signing
  * (each request signs a different prepared case, then the run stops when none is left or time is up) and
- * readers. Latencies are taken from every response (autocannon's own summary has no p95). Prints one JSON
- * line with both groups' figures.
+ * readers. Latencies are taken from every response (autocannon's own summary has no p95). The load runs
+ * `warmup` seconds before the measured `duration` (connections opened, code paths compiled, pools filled — a
+ * cold start is not the steady state the figures are about); requests sent during the warm-up are counted apart.
+ * Errors count over the whole run. Prints one JSON line with both groups' figures.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -11,6 +13,8 @@ import autocannon from 'autocannon';
 interface Plan {
   readonly baseUrl: string;
   readonly duration: number;
+  /** Seconds of the same load before the measured `duration` (reported apart). */
+  readonly warmup: number;
   readonly signers: number;
   readonly readers: number;
   readonly signItems: ReadonlyArray<{ path: string; token: string; body: string }>;
@@ -25,33 +29,40 @@ interface Plan {
    * millisecond: a burst of `readers` requests once a second (the worst case).
    */
   readonly readArrival: 'staggered' | 'synchronized';
+  /** Reads slower than this (ms) are counted, with the seconds they fell in. */
+  readonly goalMs: number;
 }
 
 const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Plan;
 
 const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0);
 
+/** When the measured window opens: requests sent before it belong to the warm-up. */
+const measuredFrom = performance.now() + plan.warmup * 1000;
+const summary = (sorted: readonly number[]) => ({ p50: Math.round(percentile(sorted, 50)), p95: Math.round(percentile(sorted, 95)), p99: Math.round(percentile(sorted, 99)) });
+
 function run(name: string, opts: autocannon.Options): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
+    const warm: number[] = [];
     const statuses: Record<string, number> = {};
     const instance = autocannon(opts, (err, result) => {
       if (err) return reject(err);
       latencies.sort((a, b) => a - b);
+      warm.sort((a, b) => a - b);
       resolve({
         requests: latencies.length,
-        rps: latencies.length / result.duration,
-        p50: Math.round(percentile(latencies, 50)),
-        p95: Math.round(percentile(latencies, 95)),
-        p99: Math.round(percentile(latencies, 99)),
+        rps: latencies.length / Math.max(0.001, result.duration - plan.warmup),
+        ...summary(latencies),
         errors: result.errors + result.timeouts,
         non2xx: result.non2xx,
         statuses,
+        warmup: { requests: warm.length, ...summary(warm) },
         name,
       });
     });
     instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
-      latencies.push(responseTime);
+      (performance.now() - responseTime >= measuredFrom ? latencies : warm).push(responseTime);
       statuses[status] = (statuses[status] ?? 0) + 1;
     });
   });
@@ -64,6 +75,9 @@ function run(name: string, opts: autocannon.Options): Promise<Record<string, unk
  */
 async function staggeredReaders(): Promise<Record<string, unknown>> {
   const latencies: number[] = [];
+  const warm: number[] = [];
+  /** Measured reads over the goal, by the second they were sent in (a stall shows as many in one second). */
+  const slowSeconds = new Set<number>();
   const byKind: Record<string, number[]> = {};
   const kindOf = (path: string) => (path.startsWith('/api/v1/reports') ? 'report' : /^\/api\/v1\/cases\/[0-9a-f-]{36}/.test(path) ? 'detail' : 'list');
   const statuses: Record<string, number> = {};
@@ -71,7 +85,7 @@ async function staggeredReaders(): Promise<Record<string, unknown>> {
   const url = new URL(plan.baseUrl);
   const period = 1000 / plan.readRate;
   const started = performance.now();
-  const end = started + plan.duration * 1000;
+  const end = started + (plan.warmup + plan.duration) * 1000;
   let next = 0;
   const get = (agent: http.Agent, path: string) =>
     new Promise<number>((resolve, reject) => {
@@ -93,9 +107,14 @@ async function staggeredReaders(): Promise<Record<string, unknown>> {
       const path = plan.reads[next++ % plan.reads.length]!;
       try {
         const status = await get(agent, path);
-        latencies.push(performance.now() - t0);
-        (byKind[kindOf(path)] ??= []).push(performance.now() - t0);
+        const took = performance.now() - t0;
         statuses[status] = (statuses[status] ?? 0) + 1;
+        if (t0 < measuredFrom) warm.push(took);
+        else {
+          latencies.push(took);
+          (byKind[kindOf(path)] ??= []).push(took);
+          if (took > plan.goalMs) slowSeconds.add(Math.floor((t0 - measuredFrom) / 1000));
+        }
       } catch {
         errors++;
       }
@@ -105,13 +124,15 @@ async function staggeredReaders(): Promise<Record<string, unknown>> {
   };
   await Promise.all(Array.from({ length: plan.readers }, (_, i) => reader(i)));
   latencies.sort((a, b) => a - b);
-  const seconds = (performance.now() - started) / 1000;
+  warm.sort((a, b) => a - b);
+  const seconds = (performance.now() - measuredFrom) / 1000;
   return {
     requests: latencies.length,
     rps: latencies.length / seconds,
-    p50: Math.round(percentile(latencies, 50)),
-    p95: Math.round(percentile(latencies, 95)),
-    p99: Math.round(percentile(latencies, 99)),
+    ...summary(latencies),
+    overGoal: latencies.filter((l) => l > plan.goalMs).length,
+    overGoalSeconds: slowSeconds.size,
+    warmup: { requests: warm.length, ...summary(warm) },
     errors,
     non2xx: Object.entries(statuses).filter(([s]) => !s.startsWith('2')).reduce((a, [, n]) => a + n, 0),
     statuses,
@@ -127,12 +148,12 @@ async function staggeredReaders(): Promise<Record<string, unknown>> {
 
 let nextSign = 0;
 let nextRead = 0;
-const none = { requests: 0, rps: 0, p50: 0, p95: 0, p99: 0, errors: 0, non2xx: 0, statuses: {} };
+const none = { requests: 0, rps: 0, p50: 0, p95: 0, p99: 0, errors: 0, non2xx: 0, statuses: {}, warmup: { requests: 0, p50: 0, p95: 0, p99: 0 } };
 const [sign, read] = await Promise.all([
   plan.signers === 0 ? Promise.resolve(none) : run('sign', {
     url: plan.baseUrl,
     connections: plan.signers,
-    duration: plan.duration,
+    duration: plan.warmup + plan.duration,
     amount: plan.signItems.length,
     timeout: 30,
     requests: [
@@ -148,7 +169,7 @@ const [sign, read] = await Promise.all([
   plan.readRate > 0 && plan.readArrival === 'staggered' ? staggeredReaders() : run('read', {
     url: plan.baseUrl,
     connections: plan.readers,
-    duration: plan.duration,
+    duration: plan.warmup + plan.duration,
     timeout: 30,
     ...(plan.readRate > 0 ? { connectionRate: plan.readRate } : {}),
     requests: [
