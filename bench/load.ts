@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -128,9 +128,9 @@ async function main(): Promise<void> {
     const principal: Principal = { userId: staff.id, username: 'load-staff', displayName: 'load-staff', roles: [{ role: 'organizer', organizationId: upper, body: null }], via: 'token', ip: null };
 
     // Cases through the in-flight import: half wait for the cell vote, half for the decision.
-    // Up to about 10 sign-offs a second fit on 2 cores: enough cases for that pace over the warm-up and the
+    // Up to about 12 sign-offs a second fit on 2 cores: enough cases for that pace over the warm-up and the
     // measured window, however many signers share them.
-    const casesWanted = signers === 0 ? 50 : Math.max(100, (warmup + duration) * 10);
+    const casesWanted = signers === 0 ? 50 : Math.max(100, (warmup + duration) * 12);
     const d = (n: number) => addDays(today, -n);
     const history = (cell: (typeof cells)[number], withVote: boolean): Array<{ signedOn: string; data: StepData }> => [
       { signedOn: d(40), data: { step: 'source', helperPersonId: cell.members[2]! } },
@@ -211,6 +211,12 @@ async function main(): Promise<void> {
     // Where a read's time goes besides its own work: the API's event loop (blocked by other work) and pool waits.
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
+    // Garbage-collection pauses of the API process (the longer ones stop every request in it).
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcPauses.push(e.duration);
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     let poolWaitMax = 0;
     const poolProbe = setInterval(() => (poolWaitMax = Math.max(poolWaitMax, pool.waitingCount)), 50);
     const cpuBefore = process.cpuUsage();
@@ -221,6 +227,7 @@ async function main(): Promise<void> {
       child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`load driver exited with ${code}`))));
     });
     loopDelay.disable();
+    gcObserver.disconnect();
     clearInterval(poolProbe);
     const cpu = process.cpuUsage(cpuBefore);
     type Group = { requests: number; rps: number; p50: number; p95: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number>; warmup: { requests: number; p99: number } };
@@ -240,7 +247,7 @@ async function main(): Promise<void> {
     if (readKinds) console.log(`reads by kind: ${Object.entries(readKinds).map(([k, v]) => `${k} ${v.n} req p50 ${v.p50} p99 ${v.p99} ms`).join('; ')}`);
     const served = results.sign.requests + results.read.requests;
     console.log(
-      `API process: CPU ${((cpu.user + cpu.system) / 1000 / served).toFixed(2)} ms per request; event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms; requests waiting for a pool client at most ${poolWaitMax}`,
+      `API process: CPU ${((cpu.user + cpu.system) / 1000 / served).toFixed(2)} ms per request; event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms; requests waiting for a pool client at most ${poolWaitMax}; GC pauses ${gcPauses.length}, over 50 ms ${gcPauses.filter((d) => d > 50).length}, longest ${Math.round(Math.max(0, ...gcPauses))} ms`,
     );
     const failed = results.sign.errors + results.sign.non2xx + results.read.errors + results.read.non2xx;
     const correct = failed === 0 && (results.sign.statuses['200'] ?? 0) === signedLive;
