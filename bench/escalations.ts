@@ -4,9 +4,11 @@
  * users, rendered, stored under their key) and the outbox relay (claimed, sent over pooled SMTP from the
  * mailer's sender thread, recorded), timed from the first activity until every row is recorded `sent` —
  * beside raw pooled nodemailer sending the same rendered messages from this process's main thread, both to
- * the same local SMTP listener with the same number of messages with the transport at once (goal ≥ 0.9×).
- * A warm-up round of each side, then interleaved rounds (which side goes first alternates); medians. Also prints the CPU each side spent per
- * message (this process's main thread and all its threads, the listener, PostgreSQL), from /proc.
+ * the same local SMTP listener with the same number of messages with the transport at once (goal ≥ 0.9×), for
+ * one and three recipients per rung and four settings of activities at once / messages in flight (SETTINGS).
+ * A warm-up round of each side, then interleaved rounds (which side goes first alternates); medians. Also
+ * prints the CPU each side spent per message (this process's main thread and all its threads, the listener,
+ * PostgreSQL), from /proc.
  * Postgres: DATABASE_URL or the embedded one.
  */
 import { spawn } from 'node:child_process';
@@ -26,8 +28,17 @@ import { DEFAULT_LADDER, type EscalationRequest } from '../workflows/escalation.
 import { cpuAvailable, cpuOfProcess, cpuOfProgram } from './cpu.js';
 
 const MESSAGES = 600;
-/** Activities in flight at once (and messages with the relay's transport): a few, the relay's default, and what a busy worker runs (its default allows 100). */
-const LANES = [4, RELAY_DEFAULTS.concurrency, 16];
+/**
+ * Settings: activities at once, and messages with the transport at once (the relay's concurrency, and raw
+ * nodemailer's sends at once). A few, the relay's default, more; and a burst as a worker runs it — its
+ * default of 100 activities at once (many cases' rungs fire at 08:00) with the relay at its default.
+ */
+const SETTINGS: ReadonlyArray<{ activities: number; inFlight: number }> = [
+  { activities: 4, inFlight: 4 },
+  { activities: RELAY_DEFAULTS.concurrency, inFlight: RELAY_DEFAULTS.concurrency },
+  { activities: 16, inFlight: 16 },
+  { activities: 100, inFlight: RELAY_DEFAULTS.concurrency },
+];
 const ROUNDS = 11;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -101,7 +112,7 @@ const mailer: Mailer = {
   },
   close: () => smtpMailer.close(),
 };
-let relay = startOutboxRelay({ pool, mailer, concurrency: LANES[0] });
+let relay = startOutboxRelay({ pool, mailer, concurrency: SETTINGS[0]!.inFlight });
 const acts = escalationActivities({ pool, mailer, publicUrl: 'http://localhost:3000', relay: { wake: () => relay.wake(), reserve: (n) => relay.reserve(n), take: (m, n) => relay.take(m, n) } });
 const env = new MockActivityEnvironment();
 const request = (caseId: string): EscalationRequest => ({
@@ -165,7 +176,7 @@ const perMessage = (a: Cpu, b: Cpu, n: number): Cpu =>
   Object.fromEntries(Object.keys(a).map((k) => [k, ((b[k as keyof Cpu] - a[k as keyof Cpu]) * 1000) / n])) as Cpu;
 
 /** Rounds of the outbox path beside raw nodemailer, each sending the same number of messages (a warm-up round first). */
-async function compare(recipients: number, lanes: number): Promise<{ outbox: number; raw: number; outboxCpu: Cpu; rawCpu: Cpu }> {
+async function compare(recipients: number, setting: (typeof SETTINGS)[number]): Promise<{ outbox: number; raw: number; outboxCpu: Cpu; rawCpu: Cpu }> {
   const outboxRuns: number[] = [];
   const rawRuns: number[] = [];
   const outboxCpu: Cpu[] = [];
@@ -173,7 +184,7 @@ async function compare(recipients: number, lanes: number): Promise<{ outbox: num
   const rungs = Math.floor(MESSAGES / recipients);
   const n = rungs * recipients;
   await relay.stop();
-  relay = startOutboxRelay({ pool, mailer, concurrency: lanes });
+  relay = startOutboxRelay({ pool, mailer, concurrency: setting.inFlight });
   await relay.ready;
   const outboxRound = async (): Promise<{ rate: number; cpu: Cpu }> => {
     const cases = await newCases(rungs);
@@ -181,14 +192,14 @@ async function compare(recipients: number, lanes: number): Promise<{ outbox: num
     const c0 = cpuNow();
     const t0 = performance.now();
     const done = allSent(n, firstId);
-    await run(lanes, rungs, (i) => env.run(acts.escalateStep, request(cases[i]!)));
+    await run(setting.activities, rungs, (i) => env.run(acts.escalateStep, request(cases[i]!)));
     await done;
     const rate = n / ((performance.now() - t0) / 1000);
     return { rate, cpu: perMessage(c0, cpuNow(), n) };
   };
   const rawRound = async (): Promise<{ rate: number; cpu: Cpu }> => {
     const c0 = cpuNow();
-    const rate = await run(lanes, n, () => rawTransport.sendMail({ from: 'Ban Tổ chức <btc@bench.local>', ...message }));
+    const rate = await run(setting.inFlight, n, () => rawTransport.sendMail({ from: 'Ban Tổ chức <btc@bench.local>', ...message }));
     return { rate, cpu: perMessage(c0, cpuNow(), n) };
   };
   for (let r = -1; r < ROUNDS; r += 1) {
@@ -214,21 +225,21 @@ async function compare(recipients: number, lanes: number): Promise<{ outbox: num
 const before = await received();
 const cpuText = (c: Cpu) =>
   `main thread ${c.main.toFixed(2)}, whole process ${c.process.toFixed(2)}, listener ${c.listener.toFixed(2)}, PostgreSQL ${c.postgres.toFixed(2)}`;
-const report = (recipients: number, lanes: number, r: Awaited<ReturnType<typeof compare>>) => {
+const report = (recipients: number, setting: (typeof SETTINGS)[number], r: Awaited<ReturnType<typeof compare>>) => {
   console.log(
-    `escalation emails, ${recipients} recipient(s) per rung, ${lanes} in flight: outbox activity ${r.outbox.toFixed(0)} msg/s, ` +
+    `escalation emails, ${recipients} recipient(s) per rung, ${setting.activities} activities at once, ${setting.inFlight} messages with the transport: outbox activity ${r.outbox.toFixed(0)} msg/s, ` +
       `raw pooled nodemailer ${r.raw.toFixed(0)} msg/s, ratio ${(r.outbox / r.raw).toFixed(2)} (goal ≥ 0.9)`,
   );
   if (cpuAvailable) console.log(`  CPU ms per message — outbox: ${cpuText(r.outboxCpu)}; raw: ${cpuText(r.rawCpu)}`);
 };
 console.log(
   `${MESSAGES} messages × ${ROUNDS} interleaved rounds per figure after a warm-up round (the side going first alternates); medians; both sides use one pooled transport setting (4 SMTP connections); ` +
-    '"N in flight": N activities at once and N messages with the relay\'s transport, beside N raw sends at once',
+    '"N messages with the transport": the relay\'s concurrency, beside N raw sends at once',
 );
-for (const lanes of LANES) report(1, lanes, await compare(1, lanes));
+for (const setting of SETTINGS) report(1, setting, await compare(1, setting));
 await addApprover();
 await addApprover();
-for (const lanes of LANES) report(3, lanes, await compare(3, lanes));
+for (const setting of SETTINGS) report(3, setting, await compare(3, setting));
 const { rows: sent } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM email_outbox WHERE status = 'sent'`);
 console.log(`listener received ${(await received()) - before} messages; outbox rows sent: ${sent[0]!.n}`);
 
