@@ -57,6 +57,9 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on responses: every page and JSON answer is made per request and per user, no client sends
+  // If-None-Match, and hashing each body cost time on every list read (static files keep theirs).
+  app.set('etag', false);
   if (deps.session.trustProxy) app.set('trust proxy', 1);
   app.set('query parser', 'simple'); // no nested objects from query strings
   // Plain-HTTP installs (no TLS in front) must not have the browser upgrade every request to https.
