@@ -135,7 +135,7 @@ describe('infra/Dockerfile', () => {
   });
 
   it('starts the API by default; its ENV is configuration the app reads', () => {
-    expect(DOCKERFILE.instructions.filter((i) => i.op === 'CMD').at(-1)?.args).toBe('["node", "--import", "tsx", "api/server.ts"]');
+    expect(DOCKERFILE.instructions.filter((i) => i.op === 'CMD').at(-1)?.args).toBe('["node", "--max-semi-space-size=64", "--import", "tsx", "api/server.ts"]');
     expect(unknownNames(Object.keys(DOCKERFILE.env))).toEqual([]);
     expect(DOCKERFILE.env.NODE_ENV).toBe('production');
   });
@@ -326,7 +326,7 @@ describe('infra/compose.yaml', () => {
       expect(svc.image).toBe(obj(services.api).image);
     }
     const command = (s: string) => arr(obj(services[s]).command).join(' ');
-    expect(command('api')).toBe('node --import tsx api/server.ts');
+    expect(command('api')).toBe('node --max-semi-space-size=64 --import tsx api/server.ts');
     expect(command('worker')).toBe('node --import tsx infra/worker.ts');
     expect(command('migrate')).toBe('node --import tsx infra/db/migrate.ts');
     expect(obj(obj(services.worker).deploy).replicas).toBeGreaterThanOrEqual(2);
