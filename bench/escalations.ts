@@ -1,5 +1,5 @@
 /**
- * `npm run bench:escalations`
+ * `npm run bench:escalations [-- --messages 600 --rounds 11 --recipients 1,3 --settings 4/4,8/8,16/16,100/8]`
  * Escalation emails per second through the outbox: the activity (recipients resolved from the tree and
  * users, rendered, stored under their key) and the outbox relay (claimed, sent over pooled SMTP from the
  * mailer's sender thread, recorded), timed from the first activity until every row is recorded `sent` —
@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import nodemailer from 'nodemailer';
@@ -27,7 +28,17 @@ import { ensureDatabase, openDatabase } from '../infra/postgres.js';
 import { DEFAULT_LADDER, type EscalationRequest } from '../workflows/escalation.js';
 import { cpuAvailable, cpuOfProcess, cpuOfProgram } from './cpu.js';
 
-const MESSAGES = 600;
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '600' },
+    rounds: { type: 'string', default: '11' },
+    // e.g. --settings 4/4,100/8 (activities at once / messages with the transport); default: all of SETTINGS
+    settings: { type: 'string' },
+    // 1, 3, or 1,3 (the default)
+    recipients: { type: 'string', default: '1,3' },
+  },
+});
+const MESSAGES = Number(args.messages);
 /**
  * Settings: activities at once, and messages with the transport at once (the relay's concurrency, and raw
  * nodemailer's sends at once). A few, the relay's default, more; and a burst as a worker runs it — its
@@ -39,7 +50,22 @@ const SETTINGS: ReadonlyArray<{ activities: number; inFlight: number }> = [
   { activities: 16, inFlight: 16 },
   { activities: 100, inFlight: RELAY_DEFAULTS.concurrency },
 ];
-const ROUNDS = 11;
+const ROUNDS = Number(args.rounds);
+const RECIPIENTS = args.recipients.split(',').map(Number);
+const CHOSEN = args.settings
+  ? args.settings.split(',').map((x) => {
+      const [activities, inFlight] = x.split('/').map(Number);
+      return { activities: activities!, inFlight: inFlight! };
+    })
+  : SETTINGS;
+for (const [name, ok] of [
+  ['--messages', Number.isInteger(MESSAGES) && MESSAGES >= 10],
+  ['--rounds', Number.isInteger(ROUNDS) && ROUNDS >= 1],
+  ['--recipients (1 and/or 3)', RECIPIENTS.every((r) => r === 1 || r === 3)],
+  ['--settings (activities/in-flight, positive integers)', CHOSEN.every((c) => Number.isInteger(c.activities) && c.activities > 0 && Number.isInteger(c.inFlight) && c.inFlight > 0)],
+] as const) {
+  if (!ok) throw new Error(`bench:escalations: ${name} is not valid`);
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // A local SMTP listener in its own process, as a mail relay is (its parsing does not share this process's CPU).
@@ -112,7 +138,7 @@ const mailer: Mailer = {
   },
   close: () => smtpMailer.close(),
 };
-let relay = startOutboxRelay({ pool, mailer, concurrency: SETTINGS[0]!.inFlight });
+let relay = startOutboxRelay({ pool, mailer, concurrency: CHOSEN[0]!.inFlight });
 const acts = escalationActivities({ pool, mailer, publicUrl: 'http://localhost:3000', relay: { wake: () => relay.wake(), reserve: (n) => relay.reserve(n), take: (m, n) => relay.take(m, n) } });
 const env = new MockActivityEnvironment();
 const request = (caseId: string): EscalationRequest => ({
@@ -236,10 +262,12 @@ console.log(
   `${MESSAGES} messages × ${ROUNDS} interleaved rounds per figure after a warm-up round (the side going first alternates); medians; both sides use one pooled transport setting (4 SMTP connections); ` +
     '"N messages with the transport": the relay\'s concurrency, beside N raw sends at once',
 );
-for (const setting of SETTINGS) report(1, setting, await compare(1, setting));
-await addApprover();
-await addApprover();
-for (const setting of SETTINGS) report(3, setting, await compare(3, setting));
+if (RECIPIENTS.includes(1)) for (const setting of CHOSEN) report(1, setting, await compare(1, setting));
+if (RECIPIENTS.includes(3)) {
+  await addApprover();
+  await addApprover();
+  for (const setting of CHOSEN) report(3, setting, await compare(3, setting));
+}
 const { rows: sent } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM email_outbox WHERE status = 'sent'`);
 console.log(`listener received ${(await received()) - before} messages; outbox rows sent: ${sent[0]!.n}`);
 
