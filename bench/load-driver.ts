@@ -37,8 +37,9 @@ const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Plan;
 
 const percentile = (sorted: readonly number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0);
 
-/** When the measured window opens: requests sent before it belong to the warm-up. */
+/** When the measured window opens (requests sent before it belong to the warm-up) and closes. */
 const measuredFrom = performance.now() + plan.warmup * 1000;
+const measuredUntil = measuredFrom + plan.duration * 1000;
 const summary = (sorted: readonly number[]) => ({ p50: Math.round(percentile(sorted, 50)), p95: Math.round(percentile(sorted, 95)), p99: Math.round(percentile(sorted, 99)) });
 
 function run(name: string, opts: autocannon.Options): Promise<Record<string, unknown>> {
@@ -46,13 +47,21 @@ function run(name: string, opts: autocannon.Options): Promise<Record<string, unk
     const latencies: number[] = [];
     const warm: number[] = [];
     const statuses: Record<string, number> = {};
+    // With `amount` set autocannon runs until that many requests are answered, whatever `duration` says:
+    // responses to requests sent after the window are left out of the figures, and a run that ran out of
+    // requests before the window closed says when.
+    let after = 0;
     const instance = autocannon(opts, (err, result) => {
       if (err) return reject(err);
       latencies.sort((a, b) => a - b);
       warm.sort((a, b) => a - b);
+      const ended = performance.now();
+      const span = (Math.min(ended, measuredUntil) - measuredFrom) / 1000;
       resolve({
         requests: latencies.length,
-        rps: latencies.length / Math.max(0.001, result.duration - plan.warmup),
+        rps: latencies.length / Math.max(0.001, span),
+        ...(ended < measuredUntil - 1000 ? { endedEarly: Math.max(0, Math.round(span)) } : {}),
+        afterWindow: after,
         ...summary(latencies),
         errors: result.errors + result.timeouts,
         non2xx: result.non2xx,
@@ -62,7 +71,9 @@ function run(name: string, opts: autocannon.Options): Promise<Record<string, unk
       });
     });
     instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
-      (performance.now() - responseTime >= measuredFrom ? latencies : warm).push(responseTime);
+      const sent = performance.now() - responseTime;
+      if (sent >= measuredUntil) after += 1;
+      else (sent >= measuredFrom ? latencies : warm).push(responseTime);
       statuses[status] = (statuses[status] ?? 0) + 1;
     });
   });
