@@ -194,7 +194,9 @@ const LISTS = [
   ['name search "tran van an" (1 in 1,200 people)', 'q=tran%20van%20an', { text: 'tran van an' }],
   ['name search with no match', 'q=khong%20co%20ai', { text: 'khong co ai' }],
 ] as const;
-const dashboard = (api: { url: string }, db: { upper: string; token: string }, year: number) =>
+const list = (query: string) => get(`${bigApi.url}/api/v1/cases?limit=${LIMIT}${query ? `&${query}` : ''}`, big.token);
+const listSql = (filter: Omit<Parameters<typeof caseListQuery>[0], 'scope' | 'limit'>) => caseListQuery({ scope: 'all', limit: LIMIT + 1, ...filter });
+const dashboard = (api: { url: string }, db: { upper: string; token: string }) =>
   get(`${api.url}/api/v1/reports/progress?organizationId=${db.upper}&year=${year}&period=year`, db.token);
 const year = Number(vietnamDate(Date.now()).slice(0, 4));
 
@@ -207,20 +209,20 @@ const warmBar = new cliProgress.SingleBar({ format: '  warm-up {bar} {percentage
 warmBar.start(WARMUP_MS, 0);
 for (const t0 = performance.now(); performance.now() - t0 < WARMUP_MS; ) {
   for (const [, query, filter] of LISTS) {
-    const sql = caseListQuery({ scope: 'all', limit: LIMIT + 1, ...filter });
-    await get(`${bigApi.url}/api/v1/cases?limit=${LIMIT}${query ? `&${query}` : ''}`, big.token);
+    const sql = listSql(filter);
+    await list(query);
     await big.pool.query(sql.text, sql.values);
   }
-  await dashboard(bigApi, big, year);
-  await dashboard(smallApi, small, year);
+  await dashboard(bigApi, big);
+  await dashboard(smallApi, small);
   warmBar.update(Math.min(WARMUP_MS, performance.now() - t0));
 }
 warmBar.stop();
 
 for (const [label, query, filter] of LISTS) {
-  const sql = caseListQuery({ scope: 'all', limit: LIMIT + 1, ...filter });
+  const sql = listSql(filter);
   const r = await compare(
-    () => get(`${bigApi.url}/api/v1/cases?limit=${LIMIT}${query ? `&${query}` : ''}`, big.token),
+    () => list(query),
     () => big.pool.query(sql.text, sql.values),
   );
   console.log(`list (${label}): API p95 ${ms(r.a)}, raw SQL p95 ${ms(r.b)}; goal ≤ 2× + 0.3 ms = ${ms(2 * r.b + 0.3)}: ${r.a <= 2 * r.b + 0.3 ? 'met' : 'MISSED'}`);
@@ -240,8 +242,8 @@ console.log(`deep page (10,000 rows in) p95 ${ms(deep.a)} vs page 1 p95 ${ms(dee
 
 // 3. The dashboard of the first committee for this year as of today (the counters), at 1M vs at 10k cases.
 const dash = await compare(
-  () => dashboard(bigApi, big, year),
-  () => dashboard(smallApi, small, year),
+  () => dashboard(bigApi, big),
+  () => dashboard(smallApi, small),
 );
 console.log(`dashboard (${year}, as of today) p95 at ${BIG.toLocaleString('en')} cases ${ms(dash.a)} vs at ${SMALL.toLocaleString('en')} ${ms(dash.b)}: ratio ${(dash.a / dash.b).toFixed(2)} (goal ≤ 1.1)`);
 // A past day's report reads the funnel as it stood from the events: exact, and slower (shown, no goal).
