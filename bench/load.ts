@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     gcObserver.disconnect();
     clearInterval(poolProbe);
     const cpu = process.cpuUsage(cpuBefore);
-    type Group = { requests: number; rps: number; p50: number; p95: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number>; warmup: { requests: number; p99: number } };
+    type Group = { requests: number; rps: number; p50: number; p95: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number>; warmup: { requests: number; p99: number }; afterWindow?: number; endedEarly?: number };
     const results = JSON.parse(out.trim().split('\n').at(-1)!) as { sign: Group; read: Group & { overGoal?: number; overGoalSeconds?: number } };
     const { rows: recorded } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM case_events WHERE kind = 'step-completed' AND step IN ('cell-vote', 'decision') AND occurred_at > now() - interval '1 hour' AND data ->> 'outcome' IN ('passed', 'admitted')`);
     // Imported steps carry their paper dates: only the live sign-offs of this run are this recent.
@@ -243,11 +243,11 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(8)} ${String(r.requests).padStart(8)} ${r.rps.toFixed(1).padStart(8)} ${String(r.p50).padStart(8)} ${String(r.p95).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.errors).padStart(8)} ${String(r.non2xx).padStart(8)}  ${JSON.stringify(r.statuses)}`);
     }
     console.log(`warm-up (not in the figures above): sign ${results.sign.warmup.requests} req p99 ${results.sign.warmup.p99} ms; read ${results.read.warmup.requests} req p99 ${results.read.warmup.p99} ms`);
-    const signAfter = (results.sign as { afterWindow?: number }).afterWindow ?? 0;
+    const signAfter = results.sign.afterWindow ?? 0;
     if (signAfter) console.log(`sign-offs sent after the window, until every prepared case was signed (not in the figures above): ${signAfter}`);
     if (results.read.overGoal !== undefined) console.log(`reads over ${READ_P99_GOAL_MS} ms: ${results.read.overGoal}, sent in ${results.read.overGoalSeconds} of the ${duration} seconds`);
     console.log(`sign-offs answered 200 (warm-up included): ${results.sign.statuses['200'] ?? 0}; recorded in the read model: ${signedLive}`);
-    const signEnd = (results.sign as { endedEarly?: number }).endedEarly;
+    const signEnd = results.sign.endedEarly;
     if (signers > 0 && signEnd !== undefined) {
       console.log(`NOTE: the signers used all ${items.length} prepared cases ${signEnd} s into the ${duration}-second window: the rest of it had reads only (kinder read figures than a full window)`);
     }
