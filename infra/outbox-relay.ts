@@ -36,6 +36,8 @@ export interface OutboxRelayOptions {
   readonly leaseMs?: number;
   /** A message not delivered this long (ms) after it was stored is given up as failed. Default 3 days (a digest: 20 hours, before the next one). */
   readonly giveUpAfterMs?: { readonly escalation: number; readonly digest: number };
+  /** How long a delivery may wait to be recorded with others (ms) while more are under way. Default 20. */
+  readonly recordLingerMs?: number;
   /** Errors of the relay itself (Postgres away): ids and messages only. */
   readonly onError?: (err: unknown, context: string) => void;
 }
@@ -95,6 +97,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const leaseMs = opts.leaseMs ?? RELAY_DEFAULTS.leaseMs;
   const giveUpAfterMs = opts.giveUpAfterMs ?? RELAY_DEFAULTS.giveUpAfterMs;
   const onError = opts.onError ?? (() => undefined);
+  const recordLingerMs = opts.recordLingerMs ?? RECORD_LINGER_MS;
 
   let stopped = false;
   /** The claim in progress, if any. */
@@ -128,7 +131,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  // Deliveries are recorded a few milliseconds later, many in one statement, and without waiting for the
+  // Deliveries are recorded a few milliseconds later (at once when nothing else is under way), many in one statement, and without waiting for the
   // disk: if the relay or Postgres stopped before the record was written or flushed, the row would be
   // found `sending` and reported in doubt (never sent again). The claim before the send does wait.
   let delivered: Array<{ id: number; messageId: string }> = [];
@@ -136,7 +139,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   function recordSent(m: { id: number; messageId: string }): Promise<void> | undefined {
     delivered.push(m);
     if (delivered.length < RECORD_BATCH_PER_SLOT * concurrency) {
-      flushTimer ??= setTimeout(() => track(flushSent()), RECORD_LINGER_MS);
+      flushTimer ??= setTimeout(() => track(flushSent()), recordLingerMs);
       return undefined;
     }
     return flushSent();
@@ -255,6 +258,9 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         });
       inFlight.add(sending);
     }
+    // Nothing with the transport, queued or promised: no more deliveries to wait for, so the ones waiting
+    // are recorded now (the last send of a burst is not left for the linger).
+    if (delivered.length && !inFlight.size && !queue.length && !reserved) track(flushSent());
     // Claim ahead while the transport is busy, so it never waits on a round trip to Postgres: when fewer
     // than `concurrency` wait, enough for twice that.
     if (!mayBeDue || claiming || queue.length >= concurrency) return;

@@ -75,6 +75,18 @@ describe('outbox relay', () => {
     expect(sentBy.reduce((a, b) => a + b, 0)).toBe(150);
   });
 
+  it('records the last send of a burst at once (no linger once nothing else is under way), and a burst in one go', async () => {
+    // A linger far longer than the test waits: only the idle rule records these.
+    relay({ concurrency: 4, recordLingerMs: 60_000 });
+    const [one] = await store(1, 'alone');
+    await settled([one!]);
+    expect((await rows([one!]))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+    const burst = await store(30, 'burst');
+    await settled(burst);
+    expect((await rows(burst)).every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+    expect(smtp.received.filter((r) => r.mail.subject?.startsWith('burst '))).toHaveLength(30);
+  });
+
   it('backs off after a transient failure (the delay doubles per attempt) and delivers when the server is back', async () => {
     await smtp.stop();
     const [id] = await store(1, 'later');
