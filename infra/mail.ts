@@ -1,7 +1,8 @@
 /**
- * Outgoing mail through nodemailer: a pooled SMTP transport, in a thread of its own, when SMTP_URL is set;
+ * Outgoing mail through nodemailer: pooled SMTP transports, in threads of their own, when SMTP_URL is set;
  * otherwise none (the outbox keeps the messages for the UI). Errors are sorted by `classifyMailError`.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 export interface OutgoingMail {
@@ -50,24 +51,33 @@ export class SenderStoppedError extends Error {
 
 const SENDER = new URL('./smtp-sender.mjs', import.meta.url);
 
+/** SMTP connections in all: the pooled transport's, shared among the sender threads. */
+export const SMTP_CONNECTIONS = 4;
+
 /**
- * With an SMTP server: a pooled transport (4 connections) in a worker thread of its own (infra/smtp-sender.mjs),
- * so that MIME encoding and SMTP conversations never share the event loop with the activities. Sends are
- * handed to the thread and answered from it; the thread starts with the first send and, should it ever
- * stop, the sends it had fail as in doubt (never sent twice) and the next send starts a new one.
- * `sender` is the thread's script (tests give one that stops mid-send).
+ * With an SMTP server: pooled transports (SMTP_CONNECTIONS connections in all) in worker threads of their own
+ * (infra/smtp-sender.mjs), so that MIME encoding and SMTP conversations never share the event loop with the
+ * activities. `threads` (default: 2, or 1 on a single core) split the connections between them: nodemailer
+ * builds each message's MIME on its thread, and one thread is busy for as long as a message takes to
+ * encode, so two keep both cores of a small machine sending. A send goes to the thread with the fewest sends
+ * under way. Each thread starts with its first send and, should it ever stop, the sends it had fail as in
+ * doubt (never sent twice) and the next send it is given starts a new one. `sender` is the thread's script
+ * (tests give one that stops mid-send).
  */
-export function createMailer(opts: { smtpUrl: string | undefined; from: string; sender?: URL }): Mailer {
+export function createMailer(opts: { smtpUrl: string | undefined; from: string; sender?: URL; threads?: number }): Mailer {
   if (!opts.smtpUrl) return { kind: 'local', send: async () => undefined, close: () => undefined };
-  const workerData = { smtpUrl: opts.smtpUrl, from: opts.from, maxConnections: 4 };
+  const threads = Math.max(1, Math.min(opts.threads ?? Math.min(2, availableParallelism()), SMTP_CONNECTIONS));
+  const workerData = { smtpUrl: opts.smtpUrl, from: opts.from, maxConnections: Math.floor(SMTP_CONNECTIONS / threads) };
   type Waiting = { resolve: () => void; reject: (err: Error) => void };
-  let thread: { worker: Worker; waiting: Map<number, Waiting> } | undefined;
+  type Thread = { worker: Worker; waiting: Map<number, Waiting> };
+  /** One slot per sender thread: its thread while it runs. */
+  const slots: Array<Thread | undefined> = Array.from({ length: threads }, () => undefined);
   let sequence = 0;
   let closed = false;
 
-  function start(): NonNullable<typeof thread> {
+  function start(slot: number): Thread {
     const worker = new Worker(opts.sender ?? SENDER, { workerData });
-    const started = { worker, waiting: new Map<number, Waiting>() };
+    const started: Thread = { worker, waiting: new Map<number, Waiting>() };
     // Idle, the thread does not keep the process alive; while it has sends, it does (as their sockets would).
     worker.unref();
     worker.on('message', (reply: { id: number; error?: Record<string, unknown> }) => {
@@ -79,7 +89,7 @@ export function createMailer(opts: { smtpUrl: string | undefined; from: string; 
       else w.resolve();
     });
     const stopped = (why: string) => {
-      if (thread === started) thread = undefined;
+      if (slots[slot] === started) slots[slot] = undefined;
       for (const w of started.waiting.values()) w.reject(new SenderStoppedError(`the SMTP sender thread stopped (${why}) while sending`));
       started.waiting.clear();
     };
@@ -88,11 +98,19 @@ export function createMailer(opts: { smtpUrl: string | undefined; from: string; 
     return started;
   }
 
+  /** The slot with the fewest sends under way (the first of those tied: one thread while sends come one at a time). */
+  function leastBusy(): number {
+    let best = 0;
+    for (let i = 1; i < slots.length; i += 1) if ((slots[i]?.waiting.size ?? 0) < (slots[best]?.waiting.size ?? 0)) best = i;
+    return best;
+  }
+
   return {
     kind: 'smtp',
     send(m) {
       if (closed) return Promise.reject(new SenderStoppedError('the mailer is closed'));
-      const t = (thread ??= start());
+      const slot = leastBusy();
+      const t = (slots[slot] ??= start(slot));
       const id = (sequence += 1);
       return new Promise<void>((resolve, reject) => {
         t.waiting.set(id, { resolve, reject });
@@ -102,8 +120,8 @@ export function createMailer(opts: { smtpUrl: string | undefined; from: string; 
     },
     close() {
       closed = true;
-      // The thread closes its pooled connections, answers the sends it has, and ends.
-      thread?.worker.postMessage({ close: true });
+      // Each thread closes its pooled connections, answers the sends it has, and ends.
+      for (const t of slots) t?.worker.postMessage({ close: true });
     },
   };
 }

@@ -1,3 +1,4 @@
+import { BroadcastChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyMailError, createMailer, SenderStoppedError, type Mailer } from '../../infra/mail.js';
 import { startSmtpListener, type SmtpListener } from '../helpers/smtp.js';
@@ -51,6 +52,32 @@ describe('the SMTP sender thread', () => {
       await mailer.send(message('after'));
       expect(smtp.received.map((r) => r.mail.subject)).toEqual(['before', 'after']);
     } finally {
+      mailer.close();
+    }
+  });
+
+  it('sends from two threads, two connections each: a burst is shared between them, one send at a time goes to the first', async () => {
+    const seen: Array<{ threadId: number; subject: string }> = [];
+    const channel = new BroadcastChannel('smtp-sender-threads');
+    channel.onmessage = (e) => seen.push((e as MessageEvent).data);
+    const mailer = createMailer({ smtpUrl: smtp.url, from: 'btc@test.local', threads: 2, sender: new URL('../fixtures/thread-reporting-smtp-sender.mjs', import.meta.url) });
+    try {
+      const before = smtp.received.length;
+      await mailer.send(message('one'));
+      await mailer.send(message('two'));
+      const burst = Array.from({ length: 12 }, (_, i) => `burst ${i}`);
+      await Promise.all(burst.map((s) => mailer.send(message(s))));
+      expect(smtp.received.slice(before).map((r) => r.mail.subject).sort()).toEqual([...burst, 'one', 'two'].sort());
+      await new Promise((r) => setTimeout(r, 50)); // the channel's last messages
+      const by = (subject: string) => seen.find((x) => x.subject === subject)?.threadId;
+      expect(by('one')).toBeDefined();
+      expect(by('two')).toBe(by('one'));
+      const threads = new Set(burst.map(by));
+      expect(threads.size).toBe(2);
+      // Half each: every send goes to the thread with fewer under way.
+      expect(burst.filter((s) => by(s) === by('one'))).toHaveLength(6);
+    } finally {
+      channel.close();
       mailer.close();
     }
   });
