@@ -54,6 +54,11 @@ const SENDER = new URL('./smtp-sender.mjs', import.meta.url);
 /** SMTP connections in all: the pooled transport's, shared among the sender threads. */
 export const SMTP_CONNECTIONS = 4;
 
+/** SMTP_CONNECTIONS shared among `threads` sender threads as evenly as they go (3 threads: 2, 1, 1). */
+export function splitConnections(threads: number): number[] {
+  return Array.from({ length: threads }, (_, i) => Math.floor(SMTP_CONNECTIONS / threads) + (i < SMTP_CONNECTIONS % threads ? 1 : 0));
+}
+
 /**
  * With an SMTP server: pooled transports (SMTP_CONNECTIONS connections in all) in worker threads of their own
  * (infra/smtp-sender.mjs), so that MIME encoding and SMTP conversations never share the event loop with the
@@ -67,7 +72,8 @@ export const SMTP_CONNECTIONS = 4;
 export function createMailer(opts: { smtpUrl: string | undefined; from: string; sender?: URL; threads?: number }): Mailer {
   if (!opts.smtpUrl) return { kind: 'local', send: async () => undefined, close: () => undefined };
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(2, availableParallelism()), SMTP_CONNECTIONS));
-  const workerData = { smtpUrl: opts.smtpUrl, from: opts.from, maxConnections: Math.floor(SMTP_CONNECTIONS / threads) };
+  const connections = splitConnections(threads);
+  const smtpUrl = opts.smtpUrl;
   type Waiting = { resolve: () => void; reject: (err: Error) => void };
   type Thread = { worker: Worker; waiting: Map<number, Waiting> };
   /** One slot per sender thread: its thread while it runs. */
@@ -76,7 +82,7 @@ export function createMailer(opts: { smtpUrl: string | undefined; from: string; 
   let closed = false;
 
   function start(slot: number): Thread {
-    const worker = new Worker(opts.sender ?? SENDER, { workerData });
+    const worker = new Worker(opts.sender ?? SENDER, { workerData: { smtpUrl, from: opts.from, maxConnections: connections[slot]! } });
     const started: Thread = { worker, waiting: new Map<number, Waiting>() };
     // Idle, the thread does not keep the process alive; while it has sends, it does (as their sockets would).
     worker.unref();

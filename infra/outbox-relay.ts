@@ -131,9 +131,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  // Deliveries are recorded a few milliseconds later (at once when nothing else is under way), many in one statement, and without waiting for the
-  // disk: if the relay or Postgres stopped before the record was written or flushed, the row would be
-  // found `sending` and reported in doubt (never sent again). The claim before the send does wait.
+  // Deliveries are recorded a few milliseconds later (at once when nothing else is under way), many in one
+  // statement, and without waiting for the disk: if the relay or Postgres stopped before the record was
+  // written or flushed, the row would be found `sending` and reported in doubt (never sent again). The
+  // claim before the send does wait.
   let delivered: Array<{ id: number; messageId: string }> = [];
   let flushTimer: NodeJS.Timeout | undefined;
   function recordSent(m: { id: number; messageId: string }): Promise<void> | undefined {

@@ -1,6 +1,6 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyMailError, createMailer, SenderStoppedError, type Mailer } from '../../infra/mail.js';
+import { classifyMailError, createMailer, SenderStoppedError, splitConnections, type Mailer } from '../../infra/mail.js';
 import { startSmtpListener, type SmtpListener } from '../helpers/smtp.js';
 
 /**
@@ -54,6 +54,10 @@ describe('the SMTP sender thread', () => {
     } finally {
       mailer.close();
     }
+  });
+
+  it('shares the 4 SMTP connections among the threads, none left out', () => {
+    expect([1, 2, 3, 4].map(splitConnections)).toEqual([[4], [2, 2], [2, 1, 1], [1, 1, 1, 1]]);
   });
 
   it('sends from two threads, two connections each: a burst is shared between them, one send at a time goes to the first', async () => {
