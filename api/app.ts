@@ -11,6 +11,7 @@ import type { HealthCheck } from './health.js';
 import { METRICS_CONTENT_TYPE, Metrics, metricsAuthorized } from '../infra/metrics.js';
 import { observeRequests, routeLabel } from './observability.js';
 import { HttpError } from './http-errors.js';
+import { listen } from './http-server.js';
 import { DOCS_ASSETS_PATH, docsAssets, openApiRoutes } from './openapi.js';
 import type { OrganizationService } from './organizations.js';
 import type { RecordService } from './records.js';
@@ -170,6 +171,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(500).json(new HttpError(500, 'internal', 'Something went wrong on our side; the error was logged'));
   };
   app.use(onError);
+  // Served with requests and responses made as the app's own (api/http-server.ts): `app.listen` too.
+  app.listen = ((...args: unknown[]) => listen(app, ...args)) as express.Express['listen'];
   return app;
 }
 
