@@ -15,7 +15,7 @@ import { appendAudit } from '../infra/db/queries/audit.js';
 import { canManage, canRead, canWriteEnterprises, isAdmin, readScope, type Principal } from './auth/policy.js';
 import type { CaseService } from './cases.js';
 import { HttpError, notFound } from './http-errors.js';
-import { isoDate, line } from './validation.js';
+import { isoDate, line, safeParseReporting } from './validation.js';
 
 export const IMPORT_KINDS = ['candidates', 'enterprises'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -171,7 +171,7 @@ export function createImportService(deps: { pool: Pool; cases: CaseService }): I
     const seen = new Map<string, number>();
     for (const { record, info } of records) {
       const lineNo = info.lines;
-      const parsed = (kind === 'candidates' ? CandidateRow : EnterpriseRow).safeParse(record, { reportInput: true });
+      const parsed = safeParseReporting(kind === 'candidates' ? CandidateRow : EnterpriseRow, record);
       const rowProblems: RowProblem[] = parsed.success
         ? []
         : parsed.error.issues.map((i) => ({
