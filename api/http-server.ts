@@ -43,10 +43,23 @@ export function createHttpServer(app: Express): http.Server {
   return http.createServer(classesOf(app), app);
 }
 
-/** As Express's `app.listen` (a callback also hears a failure to listen: it is called once, either way), on `createHttpServer`. */
+/**
+ * As Express's `app.listen`, on `createHttpServer`: a callback is called once — when the server listens, or
+ * with the error when it cannot (a port taken). Later server errors (an `accept` failing, EMFILE) go to
+ * the same spent callback and are not heard again, as with Express.
+ */
 export function listen(app: Express, ...args: unknown[]): http.Server {
   const server = createHttpServer(app);
   const last = args.at(-1);
-  if (typeof last === 'function') server.once('error', last as (err: Error) => void);
+  if (typeof last === 'function') {
+    let called = false;
+    const once = (...a: unknown[]) => {
+      if (called) return;
+      called = true;
+      (last as (...b: unknown[]) => void)(...a);
+    };
+    args[args.length - 1] = once;
+    server.on('error', once);
+  }
   return server.listen(...(args as Parameters<http.Server['listen']>));
 }

@@ -24,9 +24,14 @@ async function main(): Promise<void> {
   const client = await connectClient({ ...config.temporal, address: config.temporal.address });
   const lifecycle = { draining: false };
   const app = createApp(appDepsFromConfig(config, { client, pool, logger, lifecycle }));
-  const server = app.listen(config.http.port, config.http.host, () =>
-    logger.info({ url: config.http.publicUrl }, 'api listening'),
-  );
+  // The callback hears a failure to listen too (a port taken): without this the process would stay up, not serving.
+  const server = app.listen(config.http.port, config.http.host, (err?: Error) => {
+    if (err) {
+      logger.fatal({ port: config.http.port, host: config.http.host, error: err.message }, 'api cannot listen');
+      process.exit(1);
+    }
+    logger.info({ url: config.http.publicUrl }, 'api listening');
+  });
   const stop = (signal: string) => {
     // /readyz answers 503 from now on, so load balancers stop sending; after DRAIN_DELAY_MS the server stops
     // accepting, the requests in flight finish, and the process ends (forced after FORCE_EXIT_MS).

@@ -104,8 +104,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
 
     const app = createApp(appDepsFromConfig(config, { client, pool, logger }));
     const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-      s.once('error', reject);
+      const s = app.listen(config.http.port, config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
     cleanups.push(
       () =>

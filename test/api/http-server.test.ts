@@ -100,6 +100,22 @@ describe('HTTP server of the app', () => {
     ]);
   });
 
+  it('listen calls its callback once: a later server error (an accept failing) is not reported as a failure to listen', async () => {
+    const calls: unknown[][] = [];
+    let server!: Server;
+    await new Promise<void>((resolve) => {
+      server = listen(express(), 0, '127.0.0.1', (...a: unknown[]) => {
+        calls.push(a);
+        resolve();
+      });
+    });
+    servers.push(server);
+    server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' }));
+    server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' }));
+    expect(calls).toEqual([[]]);
+    expect(server.listening).toBe(true);
+  });
+
   it('listen reports a port already taken to its callback', async () => {
     const taken = await started(http.createServer().listen(0, '127.0.0.1'));
     const port = Number(new URL(taken).port);

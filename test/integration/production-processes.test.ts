@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
@@ -191,5 +192,28 @@ describe('production worker and API processes', () => {
     const fatal = JSON.parse(broken.lines().at(-1)!);
     expect(fatal.level).toBe(60);
     expect(fatal.msg).toMatch(/WORKFLOW_BUNDLE_PATH=.*missing\.js: no such file.*npm run build:workflows/);
+  });
+
+  it('a port already taken stops the API at start, saying so (it does not stay up without serving)', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const second = run(['--import', 'tsx', 'api/server.ts'], {
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        METRICS_TOKEN: metricsToken,
+        NODE_ENV: 'production',
+        SESSION_SECRET: 'a-session-secret-for-the-production-test-0123456789',
+      });
+      expect(await exited(second.child, 30_000), second.output()).toBe(1);
+      const fatal = JSON.parse(second.lines().at(-1)!);
+      expect(fatal).toMatchObject({ level: 60, msg: 'api cannot listen', port });
+      expect(fatal.error).toMatch(/EADDRINUSE/);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   });
 });
