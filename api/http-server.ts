@@ -45,8 +45,9 @@ export function createHttpServer(app: Express): http.Server {
 
 /**
  * As Express's `app.listen`, on `createHttpServer`: a callback is called once — when the server listens, or
- * with the error when it cannot (a port taken). Later server errors (an `accept` failing, EMFILE) go to
- * the same spent callback and are not heard again, as with Express.
+ * with the error when it cannot (a port taken). Later server errors (an `accept` failing, EMFILE) reach the
+ * spent callback and go no further: Node keeps accepting (Express's `once` listener would let a second one
+ * crash the process).
  */
 export function listen(app: Express, ...args: unknown[]): http.Server {
   const server = createHttpServer(app);
